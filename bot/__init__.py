@@ -1,0 +1,1 @@
+"""The edge: platform adapters, the CLI, configuration and process wiring."""

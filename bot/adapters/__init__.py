@@ -1,0 +1,1 @@
+"""One adapter per platform: platform event -> Inbound, Outbound -> platform call."""

@@ -1,0 +1,208 @@
+"""The `helpdesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from bot.adapters.console import ConsoleAdapter
+from bot.app import build_helpdesk, open_database
+from bot.config import Config, config_path, load_config
+from desk.clock import SystemClock
+from desk.directory import Directory, ImportReport
+from desk.errors import ConfigError, DatabaseError, HelpdeskError
+from storage.database import (
+    SchemaState,
+    current_revision,
+    head_revision,
+    make_engine,
+    safe_url,
+    schema_state,
+    unit_of_work,
+    upgrade,
+)
+from storage.stores import PersonStore
+
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+EXIT_INPUT = 4
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(f"helpdesk: {message}", err=True)
+    sys.exit(status)
+
+
+def _load(context: click.Context) -> Config:
+    path: Path = context.obj["config_path"]
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        _fail(str(error), EXIT_CONFIG)
+    logging.basicConfig(
+        level=config.logging.level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    return config
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Config file (default: $HELPDESK_CONFIG, else ./config.yaml).",
+)
+@click.version_option(package_name="helpdesk")
+@click.pass_context
+def main(context: click.Context, config_file: Path | None) -> None:
+    """A chat-ops IT helpdesk: employees report problems in chat, agents resolve them."""
+    context.ensure_object(dict)
+    context.obj["config_path"] = config_path(config_file)
+
+
+@main.command()
+@click.pass_context
+def run(context: click.Context) -> None:
+    """Start every configured adapter; with none configured, the console chat."""
+    config = _load(context)
+    email = config.console.user
+    click.echo(
+        f"No chat platform is configured, so this is the console. You are {email}; "
+        "in another terminal try `helpdesk chat --as EMAIL` as someone else.",
+        err=True,
+    )
+    _chat(config, email)
+
+
+@main.command()
+@click.option("--as", "email", required=True, help="E-mail of the person to chat as.")
+@click.pass_context
+def chat(context: click.Context, email: str) -> None:
+    """Chat with the helpdesk in this terminal as one person; pipe lines in to script it."""
+    _chat(_load(context), email)
+
+
+def _chat(config: Config, email: str) -> None:
+    try:
+        helpdesk = build_helpdesk(config)
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+    adapter = ConsoleAdapter(
+        helpdesk, email, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()
+    )
+    try:
+        asyncio.run(adapter.run())
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+
+
+@main.group()
+def db() -> None:
+    """Create or upgrade the database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(context: click.Context) -> None:
+    """Bring the database schema up to this version."""
+    config = _load(context)
+    engine = make_engine(config.database.url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+    except Exception as error:  # noqa: BLE001  (any driver error becomes one clear line)
+        _fail(f"cannot upgrade {safe_url(config.database.url)}: {error}", EXIT_DATABASE)
+    click.echo(f"Database {safe_url(config.database.url)}: {before or 'empty'} -> {head_revision()}")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(context: click.Context) -> None:
+    """Say whether the database schema is up to date."""
+    config = _load(context)
+    engine = make_engine(config.database.url)
+    try:
+        state = schema_state(engine)
+        revision = current_revision(engine)
+    except Exception as error:  # noqa: BLE001  (any driver error becomes one clear line)
+        _fail(f"cannot reach {safe_url(config.database.url)}: {error}", EXIT_DATABASE)
+    click.echo(f"Database {safe_url(config.database.url)}: revision {revision or 'none'}, "
+               f"code needs {head_revision()} ({state.value})")
+    if state is not SchemaState.CURRENT:
+        sys.exit(EXIT_DATABASE)
+
+
+@main.group()
+def people() -> None:
+    """Manage the directory of people."""
+
+
+@people.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def people_import(context: click.Context, csv_file: Path) -> None:
+    """Add or update people from a CSV file.
+
+    Columns: email, name, department, time_zone, roles, groups; several roles or groups are
+    separated by ';'.
+    """
+    config = _load(context)
+    try:
+        engine = open_database(config)
+        with unit_of_work(engine) as session:
+            report = Directory(session, SystemClock()).import_csv(csv_file)
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+    except HelpdeskError as error:
+        _fail(str(error), EXIT_INPUT)
+    _print_report(report)
+    if report.rejected:
+        sys.exit(EXIT_INPUT)
+
+
+def _print_report(report: ImportReport) -> None:
+    click.echo(
+        f"Added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}."
+    )
+    for label, emails in (("added", report.added), ("updated", report.updated)):
+        for email in emails:
+            click.echo(f"  {label}: {email}")
+    for line, reason in report.rejected:
+        click.echo(f"  rejected line {line}: {reason}")
+
+
+@people.command("list")
+@click.pass_context
+def people_list(context: click.Context) -> None:
+    """List everyone in the directory."""
+    config = _load(context)
+    try:
+        engine = open_database(config)
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+    with unit_of_work(engine) as session:
+        store = PersonStore(session)
+        for person in store.list_all():
+            groups = ",".join(store.list_groups(person.id or 0)) or "-"
+            roles = ",".join(person.roles) or "-"
+            click.echo(f"{person.email}\t{person.name}\t{roles}\t{groups}")
+
+
+@main.command("check")
+@click.pass_context
+def check(context: click.Context) -> None:
+    """Validate config.yaml and say what it configures."""
+    config = _load(context)
+    click.echo(
+        f"{context.obj['config_path']}: valid; database {safe_url(config.database.url)}, "
+        f"{len(config.directory.people)} people listed"
+    )

@@ -1,0 +1,118 @@
+"""Answers one message in one transaction: who is asking, masking, conversation state, replies."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.render import Renderer
+from desk.clock import Clock
+from desk.directory import Directory
+from desk.errors import UnknownPerson
+from desk.masking import mask_credentials
+from desk.tickets import TicketDesk
+from flows.conversation import Outcome, State, Turn, say
+from flows.messages import Inbound, Message, Outbound, Reply
+from flows.router import respond
+from storage.database import unit_of_work
+from storage.models import Conversation, Person
+from storage.stores import ConversationStore
+
+logger = logging.getLogger(__name__)
+
+
+class Helpdesk:
+    """The platform-neutral bot: every adapter hands it messages and shows what it returns."""
+
+    def __init__(self, engine: Engine, config: Config, clock: Clock, renderer: Renderer) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+        self.renderer = renderer
+
+    def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Answer one inbound message; all it changes is committed together, or not at all."""
+        with unit_of_work(self.engine) as session:
+            try:
+                person = Directory(session, self.clock).resolve(inbound.platform, inbound.user_id)
+            except UnknownPerson:
+                logger.info("Unknown sender platform=%s", inbound.platform)
+                identity = f"{inbound.platform} user {inbound.user_id}"
+                reply = say("common/unknown_person", identity=identity)
+                return [self.renderer.render(reply, self.config.chat.language)]
+            replies = self._answer(session, person, inbound)
+            return [self.renderer.render(r, person.language, person.time_zone) for r in replies]
+
+    def _answer(self, session: Session, person: Person, inbound: Inbound) -> list[Reply]:
+        policy = self.config.chat
+        text = inbound.text.strip()
+        if not text and not inbound.action:
+            return [say("common/empty")]
+        if len(text) > policy.max_message_length:
+            return [say("common/too_long", length=len(text), limit=policy.max_message_length)]
+
+        masked = mask_credentials(text)
+        message = Message(
+            person_id=person.id or 0,
+            text=masked.text,
+            action=inbound.action,
+            value=inbound.value,
+            masked=masked.kinds,
+        )
+        replies: list[Reply] = []
+        if masked.kinds:
+            logger.info("Credentials masked kinds=%s", ",".join(masked.kinds))
+            replies.append(say("common/masked", kinds=masked.kinds))
+
+        conversations = ConversationStore(session)
+        row = conversations.get(person.id or 0, inbound.chat_key)
+        state, expired = self._current_state(conversations, row)
+        if expired:
+            replies.append(say("common/expired", minutes=policy.conversation_timeout_minutes))
+            row = None
+
+        desk = TicketDesk(session, self.config.desk, self.clock)
+        turn = Turn(person=person, message=message, desk=desk, policy=policy, now=self.clock.now())
+        outcome = respond(state, turn)
+        self._save_state(conversations, row, person, inbound.chat_key, outcome)
+        return replies + outcome.replies
+
+    def _current_state(
+        self, conversations: ConversationStore, row: Conversation | None
+    ) -> tuple[State | None, bool]:
+        if row is None:
+            return None, False
+        if row.expires_at <= self.clock.now():
+            conversations.delete(row)
+            return None, True
+        return State(flow=row.flow, step=row.step, data=dict(row.data)), False
+
+    def _save_state(
+        self,
+        conversations: ConversationStore,
+        row: Conversation | None,
+        person: Person,
+        chat_key: str,
+        outcome: Outcome,
+    ) -> None:
+        if outcome.state is None:
+            if row is not None:
+                conversations.delete(row)
+            return
+        now = self.clock.now()
+        expires = now + timedelta(minutes=self.config.chat.conversation_timeout_minutes)
+        if row is None:
+            row = Conversation(
+                person_id=person.id or 0, chat_key=chat_key, flow="", step="",
+                updated_at=now, expires_at=expires,
+            )
+        row.flow = outcome.state.flow
+        row.step = outcome.state.step
+        row.data = dict(outcome.state.data)
+        row.updated_at = now
+        row.expires_at = expires
+        conversations.add(row)

@@ -1,0 +1,1 @@
+"""The domain: ticket lifecycle, priorities, the directory and what people may see."""

@@ -1,0 +1,1 @@
+"""Conversations as state machines: intake, employee commands and the message model."""

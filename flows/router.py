@@ -1,0 +1,43 @@
+"""Routes each message: cancel and commands first, then the conversation under way, else intake."""
+
+from __future__ import annotations
+
+import re
+
+from flows import employee, intake
+from flows.conversation import Outcome, State, Turn, say
+
+_CANCEL = re.compile(r"^/?(cancel|stop|abort|quit|never ?mind|forget it|取消|算了)[.!]*$")
+
+STEPS = {intake.FLOW: intake.step, employee.COMMENT_FLOW: employee.step_comment}
+
+
+def respond(state: State | None, turn: Turn) -> Outcome:
+    """Answer one message, given where the person's conversation stands."""
+    message = turn.message
+    if message.action == "cancel" or _CANCEL.match(message.text.strip().lower()):
+        return _cancel(state)
+
+    command = employee.command_for(message.text) if not message.action else None
+    if command is not None:
+        outcome = command(turn)
+        return _resume(state, outcome) if state is not None else outcome
+
+    if state is not None and state.flow in STEPS:
+        return STEPS[state.flow](state, turn)
+    if message.action:
+        return Outcome(None, [say("common/stale_button")])
+    return intake.start(turn)
+
+
+def _cancel(state: State | None) -> Outcome:
+    if state is None:
+        return Outcome(None, [say("common/nothing_to_cancel")])
+    return Outcome(None, [say(f"{state.flow}/cancelled")])
+
+
+def _resume(state: State, outcome: Outcome) -> Outcome:
+    """Answer a command asked mid-conversation, then carry on where the conversation was."""
+    if outcome.state is not None:
+        return outcome
+    return Outcome(state, [*outcome.replies, say("common/resume")])

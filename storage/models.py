@@ -1,0 +1,160 @@
+"""SQLModel tables: the directory, tickets and their history, conversations and the outbox.
+
+Enumerated values (states, priorities, roles) are stored as their string values; the domain
+owns the enums. Every time is stored as UTC and read back as an aware UTC datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and read back as aware UTC on every backend."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given; times must carry a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _time(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+class Person(SQLModel, table=True):
+    """Someone in the directory: an employee, an agent, a lead or an admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str = Field(max_length=200)
+    department: str = Field(default="", max_length=200)
+    time_zone: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=16)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class Membership(SQLModel, table=True):
+    """A person's membership of a support group."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    group_name: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class Identity(SQLModel, table=True):
+    """A platform account (Slack user, Telegram user, console e-mail) that is a person."""
+
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    platform_user_id: str = Field(max_length=200)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class Ticket(SQLModel, table=True):
+    """One reported problem, from intake to closure."""
+
+    __table_args__ = (Index("ix_ticket_requester_status", "requester_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(default="", max_length=32, unique=True, index=True)
+    requester_id: int = Field(foreign_key="person.id")
+    title: str = Field(max_length=200)
+    symptom: str = Field(default="")
+    since_text: str = Field(default="", max_length=500)
+    since_at: datetime | None = _time()
+    device: str = Field(default="", max_length=500)
+    tried: str = Field(default="")
+    category: str | None = Field(default=None, max_length=64)
+    impact: str = Field(max_length=32)
+    urgency: str = Field(max_length=32)
+    priority: str = Field(max_length=8, index=True)
+    status: str = Field(max_length=32, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    group_name: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    first_response_at: datetime | None = _time()
+    resolved_at: datetime | None = _time()
+    closed_at: datetime | None = _time()
+    # Timers: each is the next moment a sweep must look at the ticket, or empty.
+    response_due_at: datetime | None = _time(index=True)
+    resolution_due_at: datetime | None = _time(index=True)
+    sla_check_at: datetime | None = _time(index=True)
+    ping_at: datetime | None = _time(index=True)
+    reminder_at: datetime | None = _time(index=True)
+    close_at: datetime | None = _time(index=True)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One append-only row of a ticket's history: who did what, from what, to what, when."""
+
+    __tablename__ = "ticket_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=32)
+    field: str | None = Field(default=None, max_length=64)
+    before: Any = Field(default=None, sa_column=Column(JSON))
+    after: Any = Field(default=None, sa_column=Column(JSON))
+    note: str | None = Field(default=None)
+    public: bool = Field(default=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a person's conversation in one chat stands, so any process can go on with it."""
+
+    __table_args__ = (UniqueConstraint("person_id", "chat_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    chat_key: str = Field(max_length=200)
+    flow: str = Field(max_length=64)
+    step: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A proactive message waiting to be sent, written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    channel: str = Field(max_length=32)
+    recipient_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    address: str = Field(default="", max_length=320)
+    template: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = _time()
+    last_error: str | None = Field(default=None, max_length=1000)

@@ -1,0 +1,180 @@
+"""Stores: the only place that queries tables. Each takes an open session and never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Conversation,
+    Identity,
+    Membership,
+    OutboxMessage,
+    Person,
+    Ticket,
+    TicketEvent,
+)
+
+
+class PersonStore:
+    """The directory: people, their group memberships and their platform identities."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, person_id: int) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def get_by_email(self, email: str) -> Person | None:
+        statement = select(Person).where(Person.email == email.strip().lower())
+        return self.session.exec(statement).first()
+
+    def get_by_identity(self, platform: str, platform_user_id: str) -> Person | None:
+        statement = (
+            select(Person)
+            .join(Identity, col(Identity.person_id) == col(Person.id))
+            .where(Identity.platform == platform, Identity.platform_user_id == platform_user_id)
+        )
+        return self.session.exec(statement).first()
+
+    def list_by_ids(self, person_ids: Iterable[int]) -> Sequence[Person]:
+        ids = list(person_ids)
+        if not ids:
+            return []
+        return self.session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+
+    def list_all(self) -> Sequence[Person]:
+        return self.session.exec(select(Person).order_by(col(Person.email))).all()
+
+    def count(self) -> int:
+        return self.session.exec(select(func.count()).select_from(Person)).one()
+
+    def add(self, person: Person) -> Person:
+        self.session.add(person)
+        self.session.flush()
+        return person
+
+    def add_identity(self, identity: Identity) -> Identity:
+        self.session.add(identity)
+        self.session.flush()
+        return identity
+
+    def list_groups(self, person_id: int) -> list[str]:
+        statement = select(Membership.group_name).where(Membership.person_id == person_id)
+        return sorted(self.session.exec(statement).all())
+
+    def update_groups(self, person_id: int, groups: Iterable[str]) -> None:
+        """Make the person's memberships exactly the given groups."""
+        wanted = set(groups)
+        current = set(self.list_groups(person_id))
+        for group in wanted - current:
+            self.session.add(Membership(person_id=person_id, group_name=group))
+        stale = current - wanted
+        if stale:
+            self.session.execute(
+                delete(Membership).where(
+                    col(Membership.person_id) == person_id,
+                    col(Membership.group_name).in_(stale),
+                )
+            )
+        self.session.flush()
+
+
+class TicketStore:
+    """Tickets and their append-only history."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, ticket: Ticket, prefix: str) -> Ticket:
+        """Insert a ticket and give it its human number, the prefix and its id."""
+        self.session.add(ticket)
+        self.session.flush()
+        ticket.number = f"{prefix}-{ticket.id}"
+        self.session.flush()
+        return ticket
+
+    def get_by_number(self, number: str) -> Ticket | None:
+        return self.session.exec(select(Ticket).where(Ticket.number == number)).first()
+
+    def list_for_requester(
+        self, requester_id: int, statuses: Iterable[str], limit: int = 20
+    ) -> Sequence[Ticket]:
+        statement = (
+            select(Ticket)
+            .where(Ticket.requester_id == requester_id, col(Ticket.status).in_(list(statuses)))
+            .order_by(col(Ticket.id).desc())
+            .limit(limit)
+        )
+        return self.session.exec(statement).all()
+
+    def list_numbers_for_requester(self, requester_id: int) -> Sequence[str]:
+        statement = select(Ticket.number).where(Ticket.requester_id == requester_id)
+        return self.session.exec(statement).all()
+
+    def add_event(self, event: TicketEvent) -> TicketEvent:
+        self.session.add(event)
+        self.session.flush()
+        return event
+
+    def list_events(
+        self, ticket_id: int, *, public_only: bool = False, limit: int | None = None
+    ) -> Sequence[TicketEvent]:
+        """Return a ticket's history, oldest first; with a limit, the newest rows of it."""
+        statement = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+        if public_only:
+            statement = statement.where(col(TicketEvent.public).is_(True))
+        if limit is None:
+            return self.session.exec(statement.order_by(col(TicketEvent.id))).all()
+        newest = self.session.exec(statement.order_by(col(TicketEvent.id).desc()).limit(limit))
+        return list(reversed(newest.all()))
+
+
+class ConversationStore:
+    """Where each person's conversation in each chat stands."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, person_id: int, chat_key: str) -> Conversation | None:
+        statement = select(Conversation).where(
+            Conversation.person_id == person_id, Conversation.chat_key == chat_key
+        )
+        return self.session.exec(statement).first()
+
+    def add(self, conversation: Conversation) -> Conversation:
+        self.session.add(conversation)
+        self.session.flush()
+        return conversation
+
+    def delete(self, conversation: Conversation) -> None:
+        self.session.delete(conversation)
+        self.session.flush()
+
+    def delete_expired(self, now: datetime) -> int:
+        result = self.session.execute(
+            delete(Conversation).where(col(Conversation.expires_at) < now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class OutboxStore:
+    """Proactive messages waiting to be sent."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_by_key(self, key: str) -> OutboxMessage | None:
+        return self.session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        """Queue a message once: a second message with the same key returns the first."""
+        existing = self.get_by_key(message.key)
+        if existing is not None:
+            return existing
+        self.session.add(message)
+        self.session.flush()
+        return message

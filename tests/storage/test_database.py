@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from desk.errors import DatabaseUnavailable, SchemaOutOfDate
+from storage.database import (
+    SchemaState,
+    _alembic_config,
+    head_revision,
+    make_engine,
+    safe_url,
+    schema_state,
+    unit_of_work,
+    upgrade,
+)
+from storage.models import OutboxMessage, Person
+from storage.stores import OutboxStore
+
+
+def _person(at: datetime) -> Person:
+    return Person(email="alex@example.com", name="Alex", created_at=at, updated_at=at)
+
+
+def test_times_come_back_as_the_same_instant_in_utc(engine: Engine) -> None:
+    berlin = timezone(timedelta(hours=1))
+    written = datetime(2026, 12, 3, 15, 30, tzinfo=berlin)
+    with unit_of_work(engine) as session:
+        session.add(_person(written))
+
+    with Session(engine) as session:
+        person = session.get(Person, 1)
+        assert person is not None
+        assert person.created_at == written
+        assert person.created_at.tzinfo == UTC
+
+
+def test_naive_times_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="must carry a time zone"), unit_of_work(engine) as session:
+        session.add(_person(datetime(2026, 12, 3, 15, 30)))  # noqa: DTZ001
+
+
+def test_unit_of_work_rolls_back_on_error(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
+        session.add(_person(now))
+        session.flush()
+        raise RuntimeError("boom")
+
+    with Session(engine) as session:
+        assert session.get(Person, 1) is None
+
+
+def test_outbox_keeps_one_message_per_key(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as session:
+        store = OutboxStore(session)
+        first = store.add(OutboxMessage(key="ping:HD-1:1", channel="console", template="t", due_at=now, created_at=now))
+        second = store.add(OutboxMessage(key="ping:HD-1:1", channel="console", template="t", due_at=now, created_at=now))
+
+    assert first.id == second.id
+
+
+def test_a_fresh_database_is_empty_then_current_after_upgrade(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+
+    assert schema_state(engine) == SchemaState.EMPTY
+    upgrade(engine)
+    assert schema_state(engine) == SchemaState.CURRENT
+
+
+def test_migrations_go_down_and_up_again(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = _alembic_config(engine)
+
+    command.downgrade(config, "base")
+    assert schema_state(engine) == SchemaState.EMPTY
+    command.upgrade(config, "head")
+    assert schema_state(engine) == SchemaState.CURRENT
+    engine.dispose()
+
+
+def test_an_old_schema_is_reported_with_the_command_that_fixes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import app
+    from bot.config import Config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(make_engine(url))
+    monkeypatch.setattr(app, "head_revision", lambda: "0002")
+    monkeypatch.setattr(app, "schema_state", lambda _engine: SchemaState.OLD)
+    config = Config.model_validate({"database": {"url": url}})
+
+    with pytest.raises(SchemaOutOfDate, match=r"revision 0001, older .*\(0002\)\. Run `helpdesk db upgrade`"):
+        app.open_database(config)
+
+
+def test_an_unreachable_database_is_one_clear_error() -> None:
+    from bot import app
+    from bot.config import Config
+
+    url = "postgresql://helpdesk:s3cret@127.0.0.1:1/helpdesk"
+    config = Config.model_validate({"database": {"url": url}})
+
+    with pytest.raises(DatabaseUnavailable) as caught:
+        app.open_database(config)
+
+    assert str(caught.value).startswith("Cannot reach the database at postgresql+psycopg://helpdesk:***@127.0.0.1:1/helpdesk")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_safe_url_hides_the_password() -> None:
+    assert safe_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+
+
+def test_head_revision_is_known() -> None:
+    assert head_revision() == "0001"
