@@ -45,7 +45,9 @@ def open_database(config: Config, *, create: bool = True) -> Engine:
     except OperationalError as error:
         engine.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise DatabaseUnavailable(f"Cannot reach the database at {safe_url(url)}: {reason}") from None
+        raise DatabaseUnavailable(
+            f"Cannot reach the database at {safe_url(url)}: {reason}"
+        ) from None
     if state is not SchemaState.CURRENT:
         engine.dispose()
         raise SchemaOutOfDate(_schema_advice(engine, state))

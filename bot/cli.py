@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from sqlalchemy.engine import Engine
 
 from bot.adapters.console import ConsoleAdapter
-from bot.app import build_helpdesk, open_database
+from bot.app import build_helpdesk, open_database, sync_directory
 from bot.config import Config, config_path, load_config
 from desk.clock import SystemClock
 from desk.directory import Directory, ImportReport
@@ -118,9 +119,11 @@ def db_upgrade(context: click.Context) -> None:
     try:
         before = current_revision(engine)
         upgrade(engine)
-    except Exception as error:  # noqa: BLE001  (any driver error becomes one clear line)
+    except Exception as error:
         _fail(f"cannot upgrade {safe_url(config.database.url)}: {error}", EXIT_DATABASE)
-    click.echo(f"Database {safe_url(config.database.url)}: {before or 'empty'} -> {head_revision()}")
+    click.echo(
+        f"Database {safe_url(config.database.url)}: {before or 'empty'} -> {head_revision()}"
+    )
 
 
 @db.command("status")
@@ -132,10 +135,12 @@ def db_status(context: click.Context) -> None:
     try:
         state = schema_state(engine)
         revision = current_revision(engine)
-    except Exception as error:  # noqa: BLE001  (any driver error becomes one clear line)
+    except Exception as error:
         _fail(f"cannot reach {safe_url(config.database.url)}: {error}", EXIT_DATABASE)
-    click.echo(f"Database {safe_url(config.database.url)}: revision {revision or 'none'}, "
-               f"code needs {head_revision()} ({state.value})")
+    click.echo(
+        f"Database {safe_url(config.database.url)}: revision {revision or 'none'}, "
+        f"code needs {head_revision()} ({state.value})"
+    )
     if state is not SchemaState.CURRENT:
         sys.exit(EXIT_DATABASE)
 
@@ -156,7 +161,7 @@ def people_import(context: click.Context, csv_file: Path) -> None:
     """
     config = _load(context)
     try:
-        engine = open_database(config)
+        engine = _open_with_directory(config)
         with unit_of_work(engine) as session:
             report = Directory(session, SystemClock()).import_csv(csv_file)
     except DatabaseError as error:
@@ -166,6 +171,13 @@ def people_import(context: click.Context, csv_file: Path) -> None:
     _print_report(report)
     if report.rejected:
         sys.exit(EXIT_INPUT)
+
+
+def _open_with_directory(config: Config) -> Engine:
+    """Open the database with the people of config.yaml applied, as `run` would."""
+    engine = open_database(config)
+    sync_directory(engine, config, SystemClock())
+    return engine
 
 
 def _print_report(report: ImportReport) -> None:
@@ -186,7 +198,7 @@ def people_list(context: click.Context) -> None:
     """List everyone in the directory."""
     config = _load(context)
     try:
-        engine = open_database(config)
+        engine = _open_with_directory(config)
     except DatabaseError as error:
         _fail(str(error), EXIT_DATABASE)
     with unit_of_work(engine) as session:

@@ -32,7 +32,8 @@ class DatabaseSettings(_Section):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError(f"'{value.split(':')[0]}' is not supported; use sqlite or postgresql")
+            scheme = value.split(":", maxsplit=1)[0]
+            raise ValueError(f"'{scheme}' is not supported; use sqlite or postgresql")
         return value.replace("postgresql://", "postgresql+psycopg://", 1)
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from flows.messages import OutButton, Outbound, Reply
+from flows.messages import Outbound, OutButton, Reply
 
 TEMPLATES = Path(__file__).parent / "templates"
 FALLBACK_LANGUAGE = "en"
@@ -59,7 +59,11 @@ class Renderer:
         template = self.environment.select_template(names)
         text = template.render(t=t, tz=time_zone, **reply.context).strip()
         buttons = tuple(
-            OutButton(label=t(button.label, **button.label_args), action=button.action, value=button.value)
+            OutButton(
+                label=t(button.label, **button.label_args),
+                action=button.action,
+                value=button.value,
+            )
             for button in reply.buttons
         )
         return Outbound(text=text, buttons=buttons)

@@ -107,8 +107,12 @@ class Helpdesk:
         expires = now + timedelta(minutes=self.config.chat.conversation_timeout_minutes)
         if row is None:
             row = Conversation(
-                person_id=person.id or 0, chat_key=chat_key, flow="", step="",
-                updated_at=now, expires_at=expires,
+                person_id=person.id or 0,
+                chat_key=chat_key,
+                flow="",
+                step="",
+                updated_at=now,
+                expires_at=expires,
             )
         row.flow = outcome.state.flow
         row.step = outcome.state.step

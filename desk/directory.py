@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session
@@ -104,7 +104,9 @@ class Directory:
         else:
             person = self.store.get_by_identity(platform, platform_user_id)
         if person is None or not person.active:
-            raise UnknownPerson(f"No one in the directory is {platform} user '{platform_user_id}'.")
+            raise UnknownPerson(
+                f"No one in the directory is {platform} user '{platform_user_id}'."
+            )
         return person
 
     def roles_of(self, person: Person) -> set[Role]:
@@ -113,7 +115,7 @@ class Directory:
     def upsert(self, entry: PersonEntry) -> Change:
         """Add the person, or bring their record in line with the entry."""
         person = self.store.get_by_email(entry.email)
-        values = {
+        values: dict[str, object] = {
             "name": entry.name,
             "department": entry.department,
             "time_zone": entry.time_zone,
@@ -123,8 +125,10 @@ class Directory:
         }
         now = self.clock.now()
         if person is None:
-            person = self.store.add(Person(email=entry.email, created_at=now, updated_at=now, **values))
-            self.store.update_groups(_id(person), entry.groups)
+            person = Person(email=entry.email, name=entry.name, created_at=now, updated_at=now)
+            for key, value in values.items():
+                setattr(person, key, value)
+            self.store.update_groups(_id(self.store.add(person)), entry.groups)
             return Change.ADDED
 
         changed = {key: value for key, value in values.items() if getattr(person, key) != value}
@@ -166,7 +170,9 @@ class Directory:
             report.count(self.upsert(entry), entry.email)
         logger.info(
             "Directory imported added=%d updated=%d rejected=%d",
-            len(report.added), len(report.updated), len(report.rejected),
+            len(report.added),
+            len(report.updated),
+            len(report.rejected),
         )
         return report
 
@@ -180,14 +186,17 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("email", "name") if name not in header]
     if missing:
-        raise InvalidInput(
-            f"{path} has no {' or '.join(missing)} column; expected columns: {', '.join(CSV_COLUMNS)}."
-        )
+        expected = ", ".join(CSV_COLUMNS)
+        raise InvalidInput(f"{path} has no {' or '.join(missing)} column; expected {expected}.")
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if unknown:
-        raise InvalidInput(f"{path} has unknown columns {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}.")
+        raise InvalidInput(
+            f"{path} has unknown columns {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}."
+        )
     reader.fieldnames = header
-    return [(reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())]
+    return [
+        (reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())
+    ]
 
 
 def _entry_from_row(row: dict[str, str]) -> PersonEntry:
@@ -217,8 +226,3 @@ def _id(person: Person) -> int:
     if person.id is None:
         raise ValueError("person has not been saved yet")
     return person.id
-
-
-def known_time_zones() -> set[str]:
-    """Return every IANA time zone name this machine knows."""
-    return set(available_timezones())

@@ -22,6 +22,8 @@ from storage.stores import PersonStore, TicketStore
 logger = logging.getLogger(__name__)
 
 TITLE_LENGTH = 80
+# Sentences end with Western or full-width Chinese punctuation, or a line break.
+_SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s*|\n")
 _NUMBER = re.compile(r"^#?\s*(?:([A-Za-z][A-Za-z0-9]*?)\s*-?\s*)?(\d{1,9})$")
 
 
@@ -42,7 +44,7 @@ class TicketDraft:
 
 def make_title(symptom: str) -> str:
     """Return a one-line title: the symptom's first sentence, capitalised and shortened."""
-    first = re.split(r"(?<=[.!?。！？])\s*|\n", symptom.strip(), maxsplit=1)[0].strip()
+    first = _SENTENCE_END.split(symptom.strip(), maxsplit=1)[0].strip()
     first = first or symptom.strip()
     if len(first) > TITLE_LENGTH:
         first = first[: TITLE_LENGTH - 1].rstrip() + "…"
@@ -140,7 +142,12 @@ class TicketDesk:
         if after is Status.CLOSED:
             ticket.closed_at = now
         self._record(
-            ticket, actor, Action.STATUS, field="status", before=before.value, after=after.value,
+            ticket,
+            actor,
+            Action.STATUS,
+            field="status",
+            before=before.value,
+            after=after.value,
             note=reason or None,
         )
         logger.info("Ticket moved ticket=%s move=%s status=%s", ticket.number, move, after)

@@ -26,7 +26,10 @@ def command_for(text: str) -> Callable[[Turn], Outcome] | None:
         return handle_list
     if _SHOW.match(lowered):
         return handle_show
-    if _COMMENT.match(words) and words.split(maxsplit=1)[0].lower().lstrip("/") in {"comment", "add"}:
+    if _COMMENT.match(words) and words.split(maxsplit=1)[0].lower().lstrip("/") in {
+        "comment",
+        "add",
+    }:
         return handle_comment
     return None
 

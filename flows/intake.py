@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,20 @@ FLOW = "intake"
 FIELDS = ("symptom", "since", "device", "tried", "impact", "urgency")
 CONFIRM = "confirm"
 EDIT = "edit"
+CONFIRM_CHOICES = ("yes", "edit", "cancel")
+# Words that name a field when the person types rather than presses a button.
+FIELD_WORDS = {
+    "symptom": {"symptom", "problem", "what is wrong", "description", "问题"},
+    "since": {"since", "since when", "when", "time", "时间"},
+    "device": {"device", "application", "app", "device or application", "设备"},
+    "tried": {"tried", "already tried", "what i tried", "尝试"},
+    "impact": {"impact", "who is affected", "affected", "影响"},
+    "urgency": {"urgency", "how urgent", "urgent", "紧急"},
+}
 
-_YES = re.compile(r"^(y|yes|yep|ok|okay|confirm|submit|send|correct|looks good|好|好的|确认|是)[.!]*$")
+_YES = re.compile(
+    r"^(y|yes|yep|ok|okay|confirm|submit|send|correct|looks good|好|好的|确认|是)[.!]*$"
+)
 _EDIT = re.compile(r"^(edit|change|fix|modify|修改|更改)[.!]*$")
 _UNKNOWN = re.compile(r"^(not sure|no idea|unknown|don'?t know|idk|不知道|不清楚)[.!]*$")
 _CHOICE_FIELDS = {"impact": Impact, "urgency": Urgency}
@@ -74,20 +87,36 @@ def _parse_free_text(field: str, turn: Turn) -> str | None:
 
 
 def _parse_choice(field: str, turn: Turn) -> str | None:
-    message = turn.message
-    enum = _CHOICE_FIELDS[field]
-    if message.action == field and message.value in {member.value for member in enum}:
-        return message.value
+    values = [member.value for member in _CHOICE_FIELDS[field]]
+    chosen = _chosen(turn, field, values)
+    if chosen is not None:
+        return chosen
     parser = parse_impact if field == "impact" else parse_urgency
-    parsed = parser(message.text)
+    parsed = parser(turn.message.text)
     return parsed.value if parsed else None
+
+
+def _chosen(turn: Turn, action: str, values: Sequence[str]) -> str | None:
+    """Return the value of a pressed button, or of the one whose number was typed.
+
+    A number is accepted too because buttons may be gone (after a restart, in plain e-mail).
+    """
+    message = turn.message
+    if message.action == action and message.value in values:
+        return message.value
+    text = message.text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(values):
+        return values[int(text) - 1]
+    return None
 
 
 _CHOICE_PARSERS = {"impact": _parse_choice, "urgency": _parse_choice}
 
 
 def _confirm(state: State, turn: Turn) -> Outcome:
-    choice = _choice(turn, "confirm")
+    choice = _chosen(turn, "confirm", CONFIRM_CHOICES) or turn.message.text.strip().lower()
+    if choice == "cancel":
+        return Outcome(None, [say("intake/cancelled")])
     if choice == "yes" or _YES.match(choice):
         ticket = turn.desk.open_ticket(turn.person, _draft(state.data))
         return Outcome(None, [say("intake/created", ticket=ticket)])
@@ -97,25 +126,16 @@ def _confirm(state: State, turn: Turn) -> Outcome:
 
 
 def _choose_edit(state: State, turn: Turn) -> Outcome:
-    choice = _choice(turn, "edit")
-    field = choice if choice in FIELDS else _field_by_number(choice)
+    field = _chosen(turn, "edit", FIELDS) or _field_by_label(turn.message.text)
     if field is None:
         return Outcome(state, [say("intake/choose"), _edit_question()])
     state.data["editing"] = True
     return Outcome(State(FLOW, field, state.data), [_question(field)])
 
 
-def _field_by_number(choice: str) -> str | None:
-    if choice.isdigit() and 1 <= int(choice) <= len(FIELDS):
-        return FIELDS[int(choice) - 1]
-    return None
-
-
-def _choice(turn: Turn, action: str) -> str:
-    message = turn.message
-    if message.action == action and message.value:
-        return message.value
-    return message.text.strip().lower()
+def _field_by_label(text: str) -> str | None:
+    words = text.strip().lower()
+    return next((field for field, names in FIELD_WORDS.items() if words in names), None)
 
 
 def _ask_next(state: State, noted: list[tuple[str, str]] | None = None) -> Outcome:
@@ -147,8 +167,7 @@ def _edit_question() -> Reply:
 
 def _summary(state: State) -> Outcome:
     state.step = CONFIRM
-    buttons = tuple(Button("confirm", value, f"confirm.{value}") for value in ("yes", "edit"))
-    buttons += (Button("cancel", "cancel", "confirm.cancel"),)
+    buttons = tuple(Button("confirm", value, f"confirm.{value}") for value in CONFIRM_CHOICES)
     reply = Reply(template="intake/summary", context={"draft": dict(state.data)}, buttons=buttons)
     return Outcome(state, [reply])
 

@@ -16,18 +16,19 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
+import storage.models  # noqa: F401  (registers the tables)
 from bot.app import build_helpdesk
 from bot.config import Config, load_config
 from bot.service import Helpdesk
 from desk.clock import FixedClock
-import storage.models  # noqa: F401  (registers the tables)
 from storage.database import make_engine, upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HELPDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = [
-    name.strip() for name in os.environ.get("HELPDESK_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    name.strip()
+    for name in os.environ.get("HELPDESK_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 CONFIG_FILE = Path(__file__).parent.parent / "config.yaml"
@@ -78,7 +79,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001  (any reason to not reach it ends the run)
+    except Exception as error:
         pytest.exit(
             f"PostgreSQL is needed at {make_url(POSTGRES_ADMIN_URL).render_as_string()} "
             f"and could not be reached: {error}. Set HELPDESK_TEST_BACKENDS=sqlite to skip it.",

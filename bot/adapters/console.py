@@ -7,7 +7,7 @@ import logging
 from typing import TextIO
 
 from bot.service import Helpdesk
-from flows.messages import Inbound, OutButton, Outbound
+from flows.messages import Inbound, Outbound, OutButton
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,21 @@ class ConsoleAdapter:
         if button is None:
             return Inbound(platform=PLATFORM, user_id=self.email, chat_id=chat, text=line)
         return Inbound(
-            platform=PLATFORM, user_id=self.email, chat_id=chat, text=button.label,
-            action=button.action, value=button.value,
+            platform=PLATFORM,
+            user_id=self.email,
+            chat_id=chat,
+            text=button.label,
+            action=button.action,
+            value=button.value,
         )
 
     def format(self, outbound: Outbound) -> str:
         """Render a reply as text, with its buttons numbered on the lines below."""
         self.buttons = outbound.buttons
         lines = [outbound.text]
-        lines += [f"  [{index}] {button.label}" for index, button in enumerate(outbound.buttons, 1)]
+        lines += [
+            f"  [{index}] {button.label}" for index, button in enumerate(outbound.buttons, 1)
+        ]
         return "\n".join(lines) + "\n\n"
 
     def _pressed(self, choice: str) -> OutButton | None:

@@ -43,16 +43,24 @@ def test_database_url_from_the_environment_wins(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("chat:\n  max_message_lenght: 10\n", "key 'chat.max_message_lenght': unknown key"),
-        ("chat:\n  max_message_length: lots\n", "key 'chat.max_message_length': Input should be a valid integer"),
+        (
+            "chat:\n  max_message_length: lots\n",
+            "key 'chat.max_message_length': Input should be a valid integer",
+        ),
         ("desk:\n  ticket_prefix: hd\n", "key 'desk.ticket_prefix': String should match pattern"),
         ("database:\n  url: mysql://x\n", "key 'database.url': 'mysql' is not supported"),
-        ("directory:\n  people:\n    - {email: x}\n", "key 'directory.people.0.email': 'x' is not an e-mail address"),
+        (
+            "directory:\n  people:\n    - {email: x}\n",
+            "key 'directory.people.0.email': 'x' is not an e-mail address",
+        ),
         ("logging: {level: LOUD}\n", "key 'logging.level': Input should be"),
         ("- just\n- a list\n", "the top level must be a mapping"),
         ("chat: [unclosed\n", "at line 2, column 1"),
     ],
 )
-def test_a_broken_config_names_the_key_and_the_problem(tmp_path: Path, text: str, message: str) -> None:
+def test_a_broken_config_names_the_key_and_the_problem(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = _write(tmp_path, text)
 
     with pytest.raises(ConfigError) as caught:
@@ -63,5 +71,5 @@ def test_a_broken_config_names_the_key_and_the_problem(tmp_path: Path, text: str
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nowhere.yaml: no such file"):
+    with pytest.raises(ConfigError, match=r"nowhere\.yaml: no such file"):
         load_config(tmp_path / "nowhere.yaml", environ={})

@@ -58,7 +58,9 @@ def test_import_reports_added_updated_and_rejected_with_reasons(
     assert directory.store.list_groups(sam.id or 0) == ["network", "service-desk"]
 
 
-def test_importing_the_same_file_twice_changes_nothing(directory: Directory, tmp_path: Path) -> None:
+def test_importing_the_same_file_twice_changes_nothing(
+    directory: Directory, tmp_path: Path
+) -> None:
     path = _csv(tmp_path, "email,name,groups\nalex@example.com,Alex,service-desk\n")
     directory.import_csv(path)
 
@@ -82,7 +84,7 @@ def test_unusable_files_are_refused_whole(
 
 
 def test_missing_file_is_named(directory: Directory, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="Cannot read .*nowhere.csv"):
+    with pytest.raises(InvalidInput, match=r"Cannot read .*nowhere\.csv"):
         directory.import_csv(tmp_path / "nowhere.csv")
 
 
@@ -93,7 +95,12 @@ def test_resolve_by_console_email_and_by_platform_identity(
     alex = directory.store.get_by_email("alex@example.com")
     assert alex is not None
     directory.store.add_identity(
-        Identity(platform="slack", platform_user_id="U123", person_id=alex.id or 0, created_at=clock.now())
+        Identity(
+            platform="slack",
+            platform_user_id="U123",
+            person_id=alex.id or 0,
+            created_at=clock.now(),
+        )
     )
 
     assert directory.resolve("console", "Alex@Example.com").id == alex.id

@@ -6,9 +6,14 @@ from desk.errors import IllegalTransition
 from desk.lifecycle import MOVES, moves_from, target_of
 from desk.vocabulary import Move, Status
 
-ALLOWED = [(move, source, target) for move, (sources, target) in MOVES.items() for source in sources]
+ALLOWED = [
+    (move, source, target) for move, (sources, target) in MOVES.items() for source in sources
+]
 FORBIDDEN = [
-    (move, status) for move, (sources, _) in MOVES.items() for status in Status if status not in sources
+    (move, status)
+    for move, (sources, _) in MOVES.items()
+    for status in Status
+    if status not in sources
 ]
 
 
@@ -22,7 +27,10 @@ def test_illegal_move_names_ticket_state_and_move(move: Move, status: Status) ->
     with pytest.raises(IllegalTransition) as caught:
         target_of("HD-7", status, move)
 
-    assert str(caught.value) == f"Ticket HD-7 is {status.value}; it cannot be moved by '{move.value}'."
+    assert (
+        str(caught.value)
+        == f"Ticket HD-7 is {status.value}; it cannot be moved by '{move.value}'."
+    )
 
 
 def test_the_expected_lifecycle_is_declared() -> None:

@@ -468,4 +468,3 @@ def test_long_ordinary_message_comes_back_unchanged() -> None:
     actual = mask_credentials(text)
 
     assert actual == Masked(text=text, kinds=())
-

@@ -29,7 +29,8 @@ def desk(session: Session, clock: FixedClock) -> TicketDesk:
 
 def _person(session: Session, clock: FixedClock, email: str) -> Person:
     directory = Directory(session, clock)
-    directory.upsert(PersonEntry(email=email, name=email.split("@")[0], roles=(Role.EMPLOYEE,)))
+    name = email.split("@", maxsplit=1)[0]
+    directory.upsert(PersonEntry(email=email, name=name, roles=(Role.EMPLOYEE,)))
     person = directory.store.get_by_email(email)
     assert person is not None
     return person
@@ -100,7 +101,13 @@ def test_requester_sees_only_own_tickets(desk: TicketDesk, alex: Person, mei: Pe
 
 @pytest.mark.parametrize(
     ("reference", "expected"),
-    [("HD-12", "HD-12"), ("hd12", "HD-12"), ("#12", "HD-12"), ("12", "HD-12"), ("HD 012", "HD-12")],
+    [
+        ("HD-12", "HD-12"),
+        ("hd12", "HD-12"),
+        ("#12", "HD-12"),
+        ("12", "HD-12"),
+        ("HD 012", "HD-12"),
+    ],
 )
 def test_ticket_numbers_are_accepted_in_any_spelling(
     desk: TicketDesk, reference: str, expected: str
@@ -159,7 +166,9 @@ def test_history_rows_cannot_be_changed_or_deleted(
     assert len(desk.history(ticket, public_only=False)) == 1
 
 
-def test_history_limit_returns_the_newest_rows_oldest_first(desk: TicketDesk, alex: Person) -> None:
+def test_history_limit_returns_the_newest_rows_oldest_first(
+    desk: TicketDesk, alex: Person
+) -> None:
     ticket = desk.open_ticket(alex, DRAFT)
     for index in range(4):
         desk.add_comment(alex, ticket, f"update {index}")

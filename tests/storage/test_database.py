@@ -42,15 +42,19 @@ def test_times_come_back_as_the_same_instant_in_utc(engine: Engine) -> None:
 
 def test_naive_times_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="must carry a time zone"), unit_of_work(engine) as session:
-        session.add(_person(datetime(2026, 12, 3, 15, 30)))  # noqa: DTZ001
+        session.add(_person(datetime(2026, 12, 3, 15, 30)))
+
+
+def _fail_after_adding(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        session.add(_person(datetime.now(UTC)))
+        session.flush()
+        raise RuntimeError("boom")
 
 
 def test_unit_of_work_rolls_back_on_error(engine: Engine) -> None:
-    now = datetime.now(UTC)
-    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
-        session.add(_person(now))
-        session.flush()
-        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        _fail_after_adding(engine)
 
     with Session(engine) as session:
         assert session.get(Person, 1) is None
@@ -60,8 +64,16 @@ def test_outbox_keeps_one_message_per_key(engine: Engine) -> None:
     now = datetime.now(UTC)
     with unit_of_work(engine) as session:
         store = OutboxStore(session)
-        first = store.add(OutboxMessage(key="ping:HD-1:1", channel="console", template="t", due_at=now, created_at=now))
-        second = store.add(OutboxMessage(key="ping:HD-1:1", channel="console", template="t", due_at=now, created_at=now))
+        first = store.add(
+            OutboxMessage(
+                key="ping:HD-1:1", channel="console", template="t", due_at=now, created_at=now
+            )
+        )
+        second = store.add(
+            OutboxMessage(
+                key="ping:HD-1:1", channel="console", template="t", due_at=now, created_at=now
+            )
+        )
 
     assert first.id == second.id
 
@@ -97,7 +109,9 @@ def test_an_old_schema_is_reported_with_the_command_that_fixes_it(
     monkeypatch.setattr(app, "schema_state", lambda _engine: SchemaState.OLD)
     config = Config.model_validate({"database": {"url": url}})
 
-    with pytest.raises(SchemaOutOfDate, match=r"revision 0001, older .*\(0002\)\. Run `helpdesk db upgrade`"):
+    with pytest.raises(
+        SchemaOutOfDate, match=r"revision 0001, older .*\(0002\)\. Run `helpdesk db upgrade`"
+    ):
         app.open_database(config)
 
 
@@ -111,7 +125,9 @@ def test_an_unreachable_database_is_one_clear_error() -> None:
     with pytest.raises(DatabaseUnavailable) as caught:
         app.open_database(config)
 
-    assert str(caught.value).startswith("Cannot reach the database at postgresql+psycopg://helpdesk:***@127.0.0.1:1/helpdesk")
+    assert str(caught.value).startswith(
+        "Cannot reach the database at postgresql+psycopg://helpdesk:***@127.0.0.1:1/helpdesk"
+    )
     assert "s3cret" not in str(caught.value)
 
 

@@ -1,0 +1,5 @@
+"""Lets `python -m bot` stand in for the `helpdesk` command."""
+
+from bot.cli import main
+
+main()

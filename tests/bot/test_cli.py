@@ -1,0 +1,135 @@
+"""The `helpdesk` command as a person or a script uses it: real processes, piped input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONFIG = Path(__file__).parent.parent.parent / "config.yaml"
+
+
+def helpdesk(
+    *args: str, stdin: str = "", database_url: str | None = None, config: Path = CONFIG
+) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    if database_url:
+        environment["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = helpdesk("--help")
+
+    assert result.returncode == 0
+    for command in ("run", "chat", "db", "people", "check"):
+        assert f"  {command} " in result.stdout
+
+
+def test_a_piped_chat_opens_a_ticket(database_url: str) -> None:
+    lines = "outlook will not start since yesterday, tried restarting\n2\n3\n1\nmy tickets\n"
+
+    result = helpdesk("chat", "--as", "alex@example.com", stdin=lines, database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "Ticket HD-1 is open, priority P2 (high)." in result.stdout
+    assert "  HD-1  P2  new  Outlook will not start\n" in result.stdout
+    assert result.stderr == ""
+
+
+def test_run_without_platforms_is_the_console_as_the_demo_employee(database_url: str) -> None:
+    result = helpdesk("run", stdin="help\n", database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Hi Alex Rivera, I am the IT helpdesk.")
+    assert "this is the console. You are alex@example.com" in result.stderr
+
+
+def test_a_broken_config_stops_at_start_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("chat:\n  conversation_timeout_minutes: -5\n", encoding="utf-8")
+
+    result = helpdesk("chat", "--as", "alex@example.com", config=config)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"helpdesk: {config}: 1 problem(s)\n"
+        "  key 'chat.conversation_timeout_minutes': Input should be greater than or equal to 1\n"
+    )
+
+
+def test_an_unreachable_database_is_one_line_and_no_traceback() -> None:
+    url = "postgresql://helpdesk:s3cret@127.0.0.1:1/helpdesk"
+
+    result = helpdesk("chat", "--as", "alex@example.com", database_url=url)
+
+    assert result.returncode == 3
+    assert result.stderr.startswith(
+        "helpdesk: Cannot reach the database at "
+        "postgresql+psycopg://helpdesk:***@127.0.0.1:1/helpdesk: "
+    )
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert "s3cret" not in result.stderr
+
+
+def test_people_import_reports_each_row(database_url: str, tmp_path: Path) -> None:
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "email,name,department,time_zone,roles,groups\n"
+        "kim@example.com,Kim Lee,Ops,Europe/Paris,employee;agent,service-desk\n"
+        "alex@example.com,Alex Rivera,Marketing,Europe/Berlin,employee,\n"
+        "broken,Nobody,,,,\n",
+        encoding="utf-8",
+    )
+
+    result = helpdesk("people", "import", str(csv), database_url=database_url)
+    listing = helpdesk("people", "list", database_url=database_url)
+
+    assert result.returncode == 4
+    assert result.stdout == (
+        "Added 1, updated 1, unchanged 0, rejected 1.\n"
+        "  added: kim@example.com\n"
+        "  updated: alex@example.com\n"
+        "  rejected line 4: broken: email: 'broken' is not an e-mail address\n"
+    )
+    assert "kim@example.com\tKim Lee\tagent,employee\tservice-desk\n" in listing.stdout
+
+
+def test_people_import_of_a_missing_file_is_a_clear_error(
+    database_url: str, tmp_path: Path
+) -> None:
+    result = helpdesk("people", "import", str(tmp_path / "nope.csv"), database_url=database_url)
+
+    assert result.returncode == 4
+    assert result.stderr.startswith("helpdesk: Cannot read ")
+
+
+@pytest.mark.parametrize("command", [("db", "status"), ("db", "upgrade")])
+def test_db_commands_report_the_revision(database_url: str, command: tuple[str, ...]) -> None:
+    result = helpdesk(*command, database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "0001" in result.stdout
+
+
+def test_db_status_of_an_empty_database_says_what_to_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+
+    status = helpdesk("db", "status", database_url=url)
+    upgrade = helpdesk("db", "upgrade", database_url=url)
+
+    assert status.returncode == 3
+    assert "revision none, code needs 0001 (empty)" in status.stdout
+    assert upgrade.stdout.endswith(": empty -> 0001\n")
