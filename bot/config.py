@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from desk.directory import PersonEntry
 from desk.errors import ConfigError
 from desk.policy import DeskPolicy
+from desk.teams import GroupSettings, Routing, Teams, Vendor
 from flows.conversation import ChatPolicy
 
 DEFAULT_PATH = Path("config.yaml")
@@ -60,10 +68,27 @@ class Config(_Section):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     desk: DeskPolicy = Field(default_factory=DeskPolicy)
+    groups: dict[str, GroupSettings] = Field(default_factory=lambda: Teams().groups)
+    routing: Routing = Field(default_factory=Routing)
+    vendors: tuple[Vendor, ...] = ()
     chat: ChatPolicy = Field(default_factory=ChatPolicy)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @model_validator(mode="after")
+    def _teams_hold_together(self) -> Config:
+        self.teams()
+        for index, person in enumerate(self.directory.people):
+            unknown = sorted(set(person.groups) - set(self.groups))
+            if unknown:
+                key = f"directory.people.{index}.groups"
+                raise ValueError(f"{key} names {', '.join(unknown)}, not under groups")
+        return self
+
+    def teams(self) -> Teams:
+        """Return groups, routing and vendors as one checked whole."""
+        return Teams(groups=self.groups, routing=self.routing, vendors=self.vendors)
 
 
 def config_path(explicit: Path | None = None) -> Path:
@@ -118,9 +143,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _describe(path: Path, error: ValidationError) -> str:
     lines = [f"{path}: {error.error_count()} problem(s)"]
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
-        lines.append(f"  key '{key}': {message}")
+        # Checks across sections name their keys in the message itself.
+        lines.append(f"  key '{key}': {message}" if key else f"  {message}")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,20 @@ def build_environment(root: Path = TEMPLATES) -> Environment:
         keep_trailing_newline=False,
     )
     environment.filters["local"] = _local_time
+    environment.filters["duration"] = _duration
     return environment
+
+
+def _duration(span: timedelta) -> str:
+    """Write a span as people read it: 45m, 3h 05m, 2d 4h."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
 
 
 def _local_time(moment: datetime | None, time_zone: str, style: str = "%d %b %H:%M") -> str:

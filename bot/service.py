@@ -14,13 +14,13 @@ from desk.clock import Clock
 from desk.directory import Directory
 from desk.errors import UnknownPerson
 from desk.masking import mask_credentials
-from desk.tickets import TicketDesk
+from desk.work import Workbench
 from flows.conversation import Outcome, State, Turn, say
-from flows.messages import Inbound, Message, Outbound, Reply
+from flows.messages import Button, Inbound, Message, Outbound, Reply
 from flows.router import respond
 from storage.database import unit_of_work
-from storage.models import Conversation, Person
-from storage.stores import ConversationStore
+from storage.models import Conversation, OutboxMessage, Person
+from storage.stores import ConversationStore, OutboxStore
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,32 @@ class Helpdesk:
     def __init__(self, engine: Engine, config: Config, clock: Clock, renderer: Renderer) -> None:
         self.engine = engine
         self.config = config
+        self.teams = config.teams()
         self.clock = clock
         self.renderer = renderer
+
+    def deliveries(self, platform: str, user_id: str) -> list[Outbound]:
+        """Take the queued messages for a person on a channel, rendered, marking them sent."""
+        with unit_of_work(self.engine) as session:
+            try:
+                person = Directory(session, self.clock).resolve(platform, user_id)
+            except UnknownPerson:
+                return []
+            now = self.clock.now()
+            rows = OutboxStore(session).list_pending(platform, person.id or 0, now)
+            rendered = []
+            for row in rows:
+                rendered.append(self._render_queued(row, person))
+                row.status = "sent"
+                row.sent_at = now
+                row.attempts += 1
+            return rendered
+
+    def _render_queued(self, row: OutboxMessage, person: Person) -> Outbound:
+        payload = row.payload
+        buttons = tuple(Button(**button) for button in payload.get("buttons", []))
+        reply = Reply(template=row.template, context=payload.get("context", {}), buttons=buttons)
+        return self.renderer.render(reply, person.language, person.time_zone)
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one inbound message; all it changes is committed together, or not at all."""
@@ -75,8 +99,10 @@ class Helpdesk:
             replies.append(say("common/expired", minutes=policy.conversation_timeout_minutes))
             row = None
 
-        desk = TicketDesk(session, self.config.desk, self.clock)
-        turn = Turn(person=person, message=message, desk=desk, policy=policy, now=self.clock.now())
+        bench = Workbench(session, self.config.desk, self.teams, self.clock)
+        turn = Turn(
+            person=person, message=message, bench=bench, policy=policy, now=self.clock.now()
+        )
         outcome = respond(state, turn)
         self._save_state(conversations, row, person, inbound.chat_key, outcome)
         return replies + outcome.replies

@@ -11,6 +11,7 @@
     ├── AccessDenied           a person asked for something that is not theirs
     ├── TicketNotFound         no ticket has that number
     ├── IllegalTransition      a ticket cannot make that move from its state
+    ├── Conflict               someone else changed the ticket first (a lost claim race)
     └── InvalidInput           a message, a file or an argument cannot be used
 
 Each message names the offending value, so it can be shown to a person as it is.
@@ -59,6 +60,10 @@ class IllegalTransition(HelpdeskError):
         self.number = number
         self.status = status
         self.move = move
+
+
+class Conflict(HelpdeskError):
+    """Someone else changed the ticket first, such as another agent winning a claim."""
 
 
 class InvalidInput(HelpdeskError):

@@ -21,9 +21,13 @@ MOVES: dict[Move, tuple[frozenset[Status], Status]] = {
         Status.WAITING_ON_VENDOR,
     ),
     Move.RESUME: (_WAITING, Status.IN_PROGRESS),
+    Move.ESCALATE: (_WORKING | _WAITING, Status.TRIAGED),
     Move.RESOLVE: (_WORKING | _WAITING, Status.RESOLVED),
     Move.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
-    Move.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS),
+    Move.REOPEN: (
+        frozenset({Status.RESOLVED, Status.CLOSED, Status.CANCELLED}),
+        Status.IN_PROGRESS,
+    ),
     Move.CANCEL: (_WORKING | _WAITING, Status.CANCELLED),
 }
 

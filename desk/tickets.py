@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -14,8 +14,19 @@ from sqlmodel import Session
 from desk.clock import Clock
 from desk.errors import AccessDenied, InvalidInput, TicketNotFound
 from desk.lifecycle import target_of
+from desk.notify import Notifier
 from desk.policy import DeskPolicy
-from desk.vocabulary import OPEN_STATUSES, Action, Impact, Move, Status, Urgency
+from desk.teams import Assignment, Teams
+from desk.vocabulary import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    Action,
+    Impact,
+    Move,
+    Role,
+    Status,
+    Urgency,
+)
 from storage.models import Person, Ticket, TicketEvent
 from storage.stores import PersonStore, TicketStore
 
@@ -54,10 +65,14 @@ def make_title(symptom: str) -> str:
 class TicketDesk:
     """The ticket operations a conversation may ask for, with their rules."""
 
-    def __init__(self, session: Session, policy: DeskPolicy, clock: Clock) -> None:
+    def __init__(
+        self, session: Session, policy: DeskPolicy, clock: Clock, teams: Teams | None = None
+    ) -> None:
         self.store = TicketStore(session)
         self.people = PersonStore(session)
+        self.notify = Notifier(session, clock)
         self.policy = policy
+        self.teams = teams or Teams()
         self.clock = clock
 
     def open_ticket(self, requester: Person, draft: TicketDraft) -> Ticket:
@@ -77,17 +92,110 @@ class TicketDesk:
             urgency=draft.urgency,
             priority=priority,
             status=Status.NEW,
+            group_name=self.teams.route(draft.category, draft.symptom, requester.department),
             created_at=now,
             updated_at=now,
         )
         self.store.add(ticket, self.policy.ticket_prefix)
 
-        created = {"status": Status.NEW.value, "priority": priority.value, "title": ticket.title}
-        self._record(ticket, requester, Action.CREATED, after=created)
+        created = {
+            "status": Status.NEW.value,
+            "priority": priority.value,
+            "title": ticket.title,
+            "group": ticket.group_name,
+        }
+        event = self.record(ticket, requester, Action.CREATED, after=created)
         if draft.masked:
-            self._record(ticket, requester, Action.MASKED, after={"kinds": list(draft.masked)})
+            self.record(ticket, requester, Action.MASKED, after={"kinds": list(draft.masked)})
         logger.info("Ticket opened ticket=%s priority=%s", ticket.number, priority)
+        self._hand_out(ticket, event)
         return ticket
+
+    def _hand_out(self, ticket: Ticket, created: TicketEvent) -> None:
+        """Assign a new ticket where its group assigns, else tell the group it is waiting."""
+        group = ticket.group_name or self.teams.first_line
+        agent = pick_agent(self.people, self.store, self.teams, group, self.clock.now())
+        if agent is None:
+            members = [person.id for person in self.people.list_members(group) if is_agent(person)]
+            key = f"queued:{ticket.number}:{created.id}"
+            self.notify.people_by_id(members, "notify/queued", key, summary(ticket))
+            return
+        self.assign(ticket, agent, actor=None)
+
+    def assign(self, ticket: Ticket, agent: Person, actor: Person | None) -> TicketEvent:
+        """Give a ticket to an agent, tell them and the requester, and record it."""
+        before = ticket.assignee_id
+        ticket.assignee_id = agent.id
+        event = self.record(
+            ticket, actor, Action.FIELD, field="assignee", before=before, after=agent.id
+        )
+        if ticket.status == Status.NEW:
+            self.move(ticket, Move.TRIAGE, actor)
+        context = {**summary(ticket), "agent": agent.name}
+        key = f"assigned:{ticket.number}:{event.id}"
+        self.notify.person(agent, "notify/assigned", key, context)
+        self.tell_requester(ticket, "notify/taken", key, context)
+        logger.info("Ticket assigned ticket=%s agent=%s", ticket.number, agent.id)
+        return event
+
+    def tell_requester(
+        self,
+        ticket: Ticket,
+        template: str,
+        key: str,
+        context: dict[str, Any],
+        buttons: Iterable[dict[str, Any]] = (),
+    ) -> None:
+        requester = self.people.get(ticket.requester_id)
+        if requester is not None:
+            self.notify.person(requester, template, key, context, buttons)
+
+    def tell_assignee(
+        self, ticket: Ticket, template: str, key: str, context: dict[str, Any]
+    ) -> None:
+        """Queue a message for the ticket's assignee, or for its group when nobody has it."""
+        if ticket.assignee_id is not None:
+            self.notify.people_by_id([ticket.assignee_id], template, key, context)
+            return
+        group = ticket.group_name or self.teams.first_line
+        members = [person.id for person in self.people.list_members(group) if is_agent(person)]
+        self.notify.people_by_id(members, template, key, context)
+
+    def list_waiting_on(self, person: Person) -> Sequence[Ticket]:
+        """Return the person's tickets that wait for their answer."""
+        return self.store.list_for_requester(_id(person), [Status.WAITING_ON_USER])
+
+    def answer(
+        self, person: Person, ticket: Ticket, text: str, masked: tuple[str, ...] = ()
+    ) -> None:
+        """Take a requester's answer to a ticket that waits on them, and resume work on it."""
+        event = self.add_comment(person, ticket, text, masked)
+        self.move(ticket, Move.RESUME, person)
+        context = {**summary(ticket), "requester": person.name, "text": text}
+        self.tell_assignee(
+            ticket, "notify/answered", f"answered:{ticket.number}:{event.id}", context
+        )
+
+    def confirm_fixed(self, person: Person, ticket: Ticket) -> None:
+        """Close a resolved ticket the requester says is fixed."""
+        event = self.move(ticket, Move.CLOSE, person, "confirmed fixed by the requester")
+        context = {**summary(ticket), "requester": person.name}
+        self.tell_assignee(
+            ticket, "notify/confirmed", f"confirmed:{ticket.number}:{event.id}", context
+        )
+
+    def still_broken(
+        self, person: Person, ticket: Ticket, text: str, masked: tuple[str, ...] = ()
+    ) -> None:
+        """Reopen a resolved ticket to the same assignee, with the requester's words."""
+        event = self.move(ticket, Move.REOPEN, person, "still broken, says the requester")
+        if masked:
+            self.record(ticket, person, Action.MASKED, after={"kinds": list(masked)})
+        self.record(ticket, person, Action.COMMENT, note=text)
+        context = {**summary(ticket), "requester": person.name, "text": text}
+        self.tell_assignee(
+            ticket, "notify/still_broken", f"reopened:{ticket.number}:{event.id}", context
+        )
 
     def list_open(self, person: Person) -> Sequence[Ticket]:
         """Return the person's own tickets that are not closed or cancelled, newest first."""
@@ -124,14 +232,21 @@ class TicketDesk:
         if ticket.status in (Status.CLOSED, Status.CANCELLED):
             raise InvalidInput(f"{ticket.number} is {ticket.status}; it takes no more comments.")
         if masked:
-            self._record(ticket, person, Action.MASKED, after={"kinds": list(masked)})
-        event = self._record(ticket, person, Action.COMMENT, note=text)
+            self.record(ticket, person, Action.MASKED, after={"kinds": list(masked)})
+        event = self.record(ticket, person, Action.COMMENT, note=text)
         ticket.updated_at = event.at
+        if ticket.status not in (Status.WAITING_ON_USER,):
+            context = {**summary(ticket), "requester": person.name, "text": text}
+            self.tell_assignee(
+                ticket, "notify/commented", f"comment:{ticket.number}:{event.id}", context
+            )
         logger.info("Comment added ticket=%s", ticket.number)
         return event
 
-    def move(self, ticket: Ticket, move: Move, actor: Person | None, reason: str = "") -> Ticket:
-        """Move a ticket to its next state, or raise IllegalTransition."""
+    def move(
+        self, ticket: Ticket, move: Move, actor: Person | None, reason: str = ""
+    ) -> TicketEvent:
+        """Move a ticket to its next state and record it, or raise IllegalTransition."""
         before = Status(ticket.status)
         after = target_of(ticket.number, before, move)
         now = self.clock.now()
@@ -141,7 +256,7 @@ class TicketDesk:
             ticket.resolved_at = now
         if after is Status.CLOSED:
             ticket.closed_at = now
-        self._record(
+        event = self.record(
             ticket,
             actor,
             Action.STATUS,
@@ -151,7 +266,7 @@ class TicketDesk:
             note=reason or None,
         )
         logger.info("Ticket moved ticket=%s move=%s status=%s", ticket.number, move, after)
-        return ticket
+        return event
 
     def history(
         self, ticket: Ticket, *, public_only: bool, limit: int | None = None
@@ -164,7 +279,7 @@ class TicketDesk:
         wanted = {person_id for person_id in person_ids if person_id is not None}
         return {person.id: person.name for person in self.people.list_by_ids(wanted) if person.id}
 
-    def _record(
+    def record(
         self,
         ticket: Ticket,
         actor: Person | None,
@@ -188,6 +303,53 @@ class TicketDesk:
             at=self.clock.now(),
         )
         return self.store.add_event(event)
+
+
+def summary(ticket: Ticket) -> dict[str, Any]:
+    """Return what a message about a ticket may show, as plain values fit for the outbox."""
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "group": ticket.group_name,
+    }
+
+
+def is_agent(person: Person) -> bool:
+    """Tell whether a person belongs to the support team."""
+    return bool({Role.AGENT, Role.LEAD, Role.ADMIN} & set(person.roles))
+
+
+def pick_agent(
+    people: PersonStore, tickets: TicketStore, teams: Teams, group: str, now: datetime
+) -> Person | None:
+    """Choose the on-duty agent a group's assignment rule gives a new ticket to, if any."""
+    settings = teams.groups.get(group)
+    if settings is None or settings.assignment is Assignment.NONE:
+        return None
+    candidates = [p for p in people.list_members(group) if is_agent(p) and p.on_duty]
+    if not candidates:
+        return None
+    turns = {_id(p): _last_assigned(people, p, group) for p in candidates}
+    if settings.assignment is Assignment.LEAST_LOADED:
+        load = tickets.count_assigned(turns, ACTIVE_STATUSES)
+        chosen = min(candidates, key=lambda p: (load[_id(p)], turns[_id(p)]))
+    else:
+        chosen = min(candidates, key=lambda p: turns[_id(p)])
+    membership = people.get_membership(_id(chosen), group)
+    if membership is not None:
+        # Strictly later than every turn so far, so equal clock readings cannot tie.
+        latest = max(turn for turn, _ in turns.values())
+        membership.last_assigned_at = max(now, latest + timedelta(microseconds=1))
+    return chosen
+
+
+def _last_assigned(people: PersonStore, person: Person, group: str) -> tuple[datetime, int]:
+    membership = people.get_membership(_id(person), group)
+    never = datetime.min.replace(tzinfo=UTC)
+    last = membership.last_assigned_at if membership and membership.last_assigned_at else never
+    return (last, _id(person))
 
 
 def _id(row: Person | Ticket) -> int:

@@ -30,6 +30,17 @@ OPEN_STATUSES = frozenset(
 )
 
 
+# Tickets someone is working on or waiting about: what counts towards an agent's load.
+ACTIVE_STATUSES = frozenset(
+    {
+        Status.TRIAGED,
+        Status.IN_PROGRESS,
+        Status.WAITING_ON_USER,
+        Status.WAITING_ON_VENDOR,
+    }
+)
+
+
 class Move(StrEnum):
     """A named change of a ticket's state."""
 
@@ -38,6 +49,7 @@ class Move(StrEnum):
     WAIT_ON_USER = "wait_on_user"
     WAIT_ON_VENDOR = "wait_on_vendor"
     RESUME = "resume"
+    ESCALATE = "escalate"
     RESOLVE = "resolve"
     CLOSE = "close"
     REOPEN = "reopen"

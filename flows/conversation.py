@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from desk.tickets import TicketDesk
+from desk.work import Workbench
 from flows.messages import Message, Reply
 from storage.models import Person
 
@@ -39,9 +40,14 @@ class Turn:
 
     person: Person
     message: Message
-    desk: TicketDesk
+    bench: Workbench
     policy: ChatPolicy
     now: datetime
+
+    @property
+    def desk(self) -> TicketDesk:
+        """The requester-side operations."""
+        return self.bench.desk
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Person(SQLModel, table=True):
     language: str = Field(default="en", max_length=16)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = Field(default=True)
+    on_duty: bool = Field(default=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
@@ -58,6 +59,7 @@ class Membership(SQLModel, table=True):
 
     person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
     group_name: str = Field(primary_key=True, max_length=64, index=True)
+    last_assigned_at: datetime | None = _time()
 
 
 class Identity(SQLModel, table=True):
@@ -93,6 +95,9 @@ class Ticket(SQLModel, table=True):
     status: str = Field(max_length=32, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     group_name: str | None = Field(default=None, max_length=64, index=True)
+    vendor: str | None = Field(default=None, max_length=100)
+    vendor_ref: str | None = Field(default=None, max_length=200)
+    resolution: str | None = Field(default=None)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     first_response_at: datetime | None = _time()

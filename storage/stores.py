@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -62,6 +62,18 @@ class PersonStore:
         self.session.flush()
         return identity
 
+    def list_members(self, group: str) -> Sequence[Person]:
+        statement = (
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(Membership.group_name == group, col(Person.active).is_(True))
+            .order_by(col(Person.id))
+        )
+        return self.session.exec(statement).all()
+
+    def get_membership(self, person_id: int, group: str) -> Membership | None:
+        return self.session.get(Membership, (person_id, group))
+
     def list_groups(self, person_id: int) -> list[str]:
         statement = select(Membership.group_name).where(Membership.person_id == person_id)
         return sorted(self.session.exec(statement).all())
@@ -114,6 +126,81 @@ class TicketStore:
     def list_numbers_for_requester(self, requester_id: int) -> Sequence[str]:
         statement = select(Ticket.number).where(Ticket.requester_id == requester_id)
         return self.session.exec(statement).all()
+
+    def claim(
+        self, ticket_id: int, agent_id: int, claimable: Iterable[str], now: datetime
+    ) -> bool:
+        """Take an unassigned ticket (or one already given to this agent) in one UPDATE.
+
+        Two agents racing both send this statement; the database lets exactly one match.
+        """
+        statement = (
+            update(Ticket)
+            .where(
+                col(Ticket.id) == ticket_id,
+                col(Ticket.status).in_(list(claimable)),
+                or_(col(Ticket.assignee_id).is_(None), col(Ticket.assignee_id) == agent_id),
+            )
+            .values(
+                assignee_id=agent_id,
+                updated_at=now,
+                first_response_at=func.coalesce(col(Ticket.first_response_at), now),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        result = self.session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def refresh(self, ticket: Ticket) -> Ticket:
+        self.session.refresh(ticket)
+        return ticket
+
+    def list_queue(self, groups: Iterable[str], statuses: Iterable[str]) -> Sequence[Ticket]:
+        """Return unassigned tickets of the groups, most urgent and oldest first."""
+        statement = (
+            select(Ticket)
+            .where(
+                col(Ticket.group_name).in_(list(groups)),
+                col(Ticket.assignee_id).is_(None),
+                col(Ticket.status).in_(list(statuses)),
+            )
+            .order_by(col(Ticket.priority), col(Ticket.created_at), col(Ticket.id))
+            .limit(50)
+        )
+        return self.session.exec(statement).all()
+
+    def list_assigned(self, agent_id: int, statuses: Iterable[str]) -> Sequence[Ticket]:
+        statement = (
+            select(Ticket)
+            .where(Ticket.assignee_id == agent_id, col(Ticket.status).in_(list(statuses)))
+            .order_by(col(Ticket.priority), col(Ticket.created_at), col(Ticket.id))
+            .limit(50)
+        )
+        return self.session.exec(statement).all()
+
+    def count_assigned(self, agent_ids: Iterable[int], statuses: Iterable[str]) -> dict[int, int]:
+        """Return how many tickets in the given states each agent holds."""
+        ids = list(agent_ids)
+        statement = (
+            select(Ticket.assignee_id, func.count())
+            .where(col(Ticket.assignee_id).in_(ids), col(Ticket.status).in_(list(statuses)))
+            .group_by(col(Ticket.assignee_id))
+        )
+        counts = {agent_id: 0 for agent_id in ids}
+        for agent_id, count in self.session.exec(statement).all():
+            if agent_id is not None:
+                counts[agent_id] = count
+        return counts
+
+    def list_former_assignees(self, ticket_id: int) -> set[int]:
+        """Return everyone the ticket was ever assigned to, from its history."""
+        statement = select(TicketEvent.before, TicketEvent.after).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.field == "assignee"
+        )
+        ids: set[int] = set()
+        for before, after in self.session.exec(statement).all():
+            ids.update(value for value in (before, after) if isinstance(value, int))
+        return ids
 
     def add_event(self, event: TicketEvent) -> TicketEvent:
         self.session.add(event)
@@ -169,6 +256,22 @@ class OutboxStore:
 
     def get_by_key(self, key: str) -> OutboxMessage | None:
         return self.session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+    def list_pending(
+        self, channel: str, recipient_id: int, now: datetime, limit: int = 50
+    ) -> Sequence[OutboxMessage]:
+        statement = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.recipient_id == recipient_id,
+                OutboxMessage.status == "pending",
+                col(OutboxMessage.due_at) <= now,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        return self.session.exec(statement).all()
 
     def add(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message once: a second message with the same key returns the first."""

@@ -30,16 +30,47 @@ class ConsoleAdapter:
         self.interactive = interactive
         self.buttons: tuple[OutButton, ...] = ()
 
-    async def run(self) -> None:
-        """Chat until the input ends (Ctrl-D) or the person types 'exit'."""
+    async def run(self, poll_seconds: float = 1.0) -> None:
+        """Chat until the input ends (Ctrl-D) or the person types 'exit'.
+
+        Messages queued for the person (a claim, a reply, a request to confirm a fix) are shown
+        when the chat opens, after each answer, and, in a terminal, as they arrive.
+        """
         if self.interactive:
             self._write(f"Helpdesk console, signed in as {self.email}. Type 'exit' to leave.\n")
+        await self.show_deliveries()
+        poller = asyncio.create_task(self._poll(poll_seconds)) if self.interactive else None
+        try:
+            await self._converse()
+        finally:
+            if poller is not None:
+                poller.cancel()
+
+    async def _converse(self) -> None:
         while True:
             line = await self._read_line()
             if line is None or (self.interactive and line.strip().lower() in {"exit", "quit"}):
                 return
             for outbound in await self.send(self.to_inbound(line.rstrip("\r\n"))):
                 self._write(self.format(outbound))
+            await self.show_deliveries()
+
+    async def show_deliveries(self) -> int:
+        """Print what was queued for this person; return how many messages there were."""
+        try:
+            outbounds = await asyncio.to_thread(self.helpdesk.deliveries, PLATFORM, self.email)
+        except Exception:
+            logger.exception("Console delivery failed")
+            return 0
+        for outbound in outbounds:
+            self._write(self.format(outbound))
+        return len(outbounds)
+
+    async def _poll(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            if await self.show_deliveries():
+                self._write("you> ")
 
     async def send(self, inbound: Inbound) -> list[Outbound]:
         """Hand one message to the bot off the event loop; never let an error end the chat."""

@@ -41,6 +41,6 @@ def test_the_expected_lifecycle_is_declared() -> None:
     assert target_of("HD-1", Status.CLOSED, Move.REOPEN) == Status.IN_PROGRESS
 
 
-def test_closed_and_cancelled_tickets_only_reopen_or_nothing() -> None:
+def test_closed_and_cancelled_tickets_can_only_reopen() -> None:
     assert moves_from(Status.CLOSED) == [Move.REOPEN]
-    assert moves_from(Status.CANCELLED) == []
+    assert moves_from(Status.CANCELLED) == [Move.REOPEN]

@@ -193,11 +193,8 @@ def test_employees_see_only_their_own_tickets(helpdesk: Helpdesk) -> None:
     assert "  HD-1  P3  new  Vpn broken\n" in mine
     assert "  Status: new\n  Priority: P3 (medium)\n  Handled by: not assigned yet\n" in mine
     assert mine.endswith("Added to HD-1. Whoever handles it will see it.\n\n")
-    assert theirs == (
-        "You have no open tickets. Tell me what is wrong if you need help.\n\n"
-        "HD-1 is not one of your tickets, so I can't show it.\n\n"
-        "HD-1 is not one of your tickets, so I can't show it.\n\n"
-    )
+    assert theirs.count("HD-1 is not one of your tickets, so I can't show it.") == 2
+    assert "Vpn broken" not in theirs
 
 
 def test_a_comment_without_text_is_asked_for(helpdesk: Helpdesk) -> None:
