@@ -137,3 +137,22 @@ def test_db_status_of_an_empty_database_says_what_to_run(tmp_path: Path) -> None
     assert status.returncode == 3
     assert f"revision none, code needs {head_revision()} (empty)" in status.stdout
     assert upgrade.stdout.endswith(f": empty -> {head_revision()}\n")
+
+
+def test_two_terminals_carry_a_ticket_from_report_to_fix(database_url: str) -> None:
+    def as_person(email: str, lines: str) -> str:
+        result = helpdesk("chat", "--as", email, stdin=lines, database_url=database_url)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    as_person("alex@example.com", "printer jams since monday, tried a new cartridge\n1\n2\n1\n")
+    agent = as_person("sam@example.com", "claim HD-1\nresolve HD-1 Cleaned the feed roller\n")
+    employee = as_person("alex@example.com", "1\n")
+
+    assert "HD-1 is yours." in agent
+    assert "HD-1 is resolved. The requester has been asked to confirm the fix." in agent
+    assert employee.startswith(
+        "Good news: Sam Okafor is now working on your ticket HD-1 (Printer jams).\n\n"
+        "Sam Okafor resolved your ticket HD-1 (Printer jams):\n  Cleaned the feed roller\n"
+    )
+    assert employee.endswith("Glad it is fixed! HD-1 is closed. Thank you for confirming.\n\n")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import os
+import threading
+import time
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.adapters.console import ConsoleAdapter
+from bot.config import Config
 from bot.service import Helpdesk
+from desk.clock import FixedClock
+from desk.teams import Routing, RoutingRule
 from desk.vocabulary import Status
 from storage.models import OutboxMessage, Person, Ticket, TicketEvent
 from tests.scenarios.transcript import chat
@@ -342,3 +351,51 @@ def test_agent_help_lists_every_command(helpdesk: Helpdesk) -> None:
     ):
         assert f"\n  {word}" in transcript
     assert transcript.endswith("escalate HD-1 GROUP reason\n  move to a specialist group\n\n")
+
+
+def test_routing_rules_send_new_tickets_straight_to_a_group(
+    helpdesk: Helpdesk, config: Config, clock: FixedClock
+) -> None:
+    rules = (
+        RoutingRule(group="security", keywords=("phishing",)),
+        RoutingRule(group="network", department="Sales", keywords=("vpn",)),
+    )
+    routed = config.model_copy(update={"routing": Routing(rules=rules)})
+    bot = Helpdesk(helpdesk.engine, routed, clock, helpdesk.renderer)
+
+    report(bot, "got a phishing mail this morning, tried nothing")
+    report(bot)
+    report(bot, "outlook crashes since yesterday, tried safe mode")
+
+    groups = [ticket(bot, number).group_name for number in ("HD-1", "HD-2", "HD-3")]
+    assert groups == ["security", "network", "service-desk"]
+
+
+def test_duty_on_and_off(helpdesk: Helpdesk) -> None:
+    transcript = chat(helpdesk, SAM, "duty on", "duty off", "duty maybe")
+
+    assert transcript == (
+        "You are on duty: groups that assign tickets automatically may give you new ones.\n\n"
+        "You are off duty: no tickets will be assigned to you automatically.\n\n"
+        "Say 'duty on' or 'duty off'. duty on | duty off\n\n"
+    )
+
+
+def test_a_queued_message_appears_at_once_in_an_open_terminal(helpdesk: Helpdesk) -> None:
+    report(helpdesk)
+    read_end, write_end = os.pipe()
+    stdout = io.StringIO()
+    with os.fdopen(read_end) as stdin:
+        adapter = ConsoleAdapter(helpdesk, ALEX, stdin, stdout, interactive=True)
+        runner = threading.Thread(target=asyncio.run, args=(adapter.run(poll_seconds=0.05),))
+        runner.start()
+
+        chat(helpdesk, SAM, "claim HD-1")
+        deadline = time.monotonic() + 10
+        while "is now working on your ticket HD-1" not in stdout.getvalue():
+            assert time.monotonic() < deadline, stdout.getvalue()
+            time.sleep(0.02)
+        os.close(write_end)
+        runner.join(timeout=10)
+
+    assert not runner.is_alive()
