@@ -325,23 +325,21 @@ class Workbench:
         return ticket
 
     def reopen(self, person: Person, reference: str, reason: str) -> Ticket:
-        ticket = self.get(person, reference)
-        _require_reason(reason, "reopen", ticket.number)
-        event = self.desk.move(ticket, Move.REOPEN, person, reason)
-        context = {**summary(ticket), "agent": person.name, "reason": reason}
-        self.desk.tell_requester(
-            ticket, "notify/reopened", f"reopen:{ticket.number}:{event.id}", context
-        )
-        return ticket
+        return self._move_with_reason(person, reference, Move.REOPEN, reason, "notify/reopened")
 
     def cancel(self, person: Person, reference: str, reason: str) -> Ticket:
+        return self._move_with_reason(person, reference, Move.CANCEL, reason, "notify/cancelled")
+
+    def _move_with_reason(
+        self, person: Person, reference: str, move: Move, reason: str, template: str
+    ) -> Ticket:
+        """Make a move that needs a reason, and tell the requester why."""
         ticket = self.get(person, reference)
-        _require_reason(reason, "cancel", ticket.number)
-        event = self.desk.move(ticket, Move.CANCEL, person, reason)
+        _require_reason(reason, move.value, ticket.number)
+        event = self.desk.move(ticket, move, person, reason)
         context = {**summary(ticket), "agent": person.name, "reason": reason}
-        self.desk.tell_requester(
-            ticket, "notify/cancelled", f"cancel:{ticket.number}:{event.id}", context
-        )
+        key = f"{move.value}:{ticket.number}:{event.id}"
+        self.desk.tell_requester(ticket, template, key, context)
         return ticket
 
     def _require_open(self, ticket: Ticket) -> None:
