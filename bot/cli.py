@@ -12,11 +12,14 @@ import click
 from sqlalchemy.engine import Engine
 
 from bot.adapters.console import ConsoleAdapter
+from bot.admin import describe_jobs, explain_sla
 from bot.app import build_helpdesk, open_database, sync_directory
 from bot.config import Config, config_path, load_config
+from bot.service import Helpdesk
 from desk.clock import SystemClock
 from desk.directory import Directory, ImportReport
 from desk.errors import ConfigError, DatabaseError, HelpdeskError
+from jobs.scheduler import Runner, start_scheduler
 from storage.database import (
     SchemaState,
     current_revision,
@@ -80,7 +83,7 @@ def run(context: click.Context) -> None:
         "in another terminal try `helpdesk chat --as EMAIL` as someone else.",
         err=True,
     )
-    _chat(config, email)
+    _chat(config, email, with_jobs=True)
 
 
 @main.command()
@@ -91,7 +94,7 @@ def chat(context: click.Context, email: str) -> None:
     _chat(_load(context), email)
 
 
-def _chat(config: Config, email: str) -> None:
+def _chat(config: Config, email: str, *, with_jobs: bool = False) -> None:
     try:
         helpdesk = build_helpdesk(config)
     except DatabaseError as error:
@@ -100,9 +103,56 @@ def _chat(config: Config, email: str) -> None:
         helpdesk, email, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()
     )
     try:
-        asyncio.run(adapter.run())
+        asyncio.run(_serve(helpdesk, config, adapter, with_jobs=with_jobs))
     except KeyboardInterrupt:
         click.echo("", err=True)
+
+
+async def _serve(
+    helpdesk: Helpdesk, config: Config, adapter: ConsoleAdapter, *, with_jobs: bool
+) -> None:
+    """Run the console, and with it the scheduler when this process is the helpdesk."""
+    scheduler = None
+    if with_jobs:
+        runner = Runner(helpdesk.engine, helpdesk.rules, helpdesk.clock, config.jobs.batch)
+        scheduler = start_scheduler(runner, config.jobs.intervals())
+    try:
+        await adapter.run()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.group()
+def sla() -> None:
+    """Service levels."""
+
+
+@sla.command("explain")
+@click.argument("ticket")
+@click.pass_context
+def sla_explain(context: click.Context, ticket: str) -> None:
+    """Show how a ticket's due times were computed: calendar, targets, pauses."""
+    config = _load(context)
+    try:
+        engine = open_database(config)
+        click.echo(explain_sla(engine, config.rules(), SystemClock(), ticket))
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+    except HelpdeskError as error:
+        _fail(str(error), EXIT_INPUT)
+
+
+@main.command("jobs")
+@click.pass_context
+def jobs_command(context: click.Context) -> None:
+    """List the scheduled jobs with their last and next runs."""
+    config = _load(context)
+    try:
+        engine = open_database(config)
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+    click.echo(describe_jobs(engine, config))
 
 
 @main.group()

@@ -18,7 +18,10 @@ from pydantic import (
 
 from desk.directory import PersonEntry
 from desk.errors import ConfigError
+from desk.followup import FollowUpSettings
 from desk.policy import DeskPolicy
+from desk.rules import Rules
+from desk.sla import SlaSettings
 from desk.teams import GroupSettings, Routing, Teams, Vendor
 from flows.conversation import ChatPolicy
 
@@ -57,6 +60,27 @@ class ConsoleSettings(_Section):
     user: str = "alex@example.com"
 
 
+class JobSettings(_Section):
+    """How often each scheduled sweep runs, in seconds, and how many rows one run takes."""
+
+    sla_seconds: float = Field(default=30, ge=1)
+    pings_seconds: float = Field(default=60, ge=1)
+    reminders_seconds: float = Field(default=60, ge=1)
+    polls_seconds: float = Field(default=60, ge=1)
+    cleanup_seconds: float = Field(default=3600, ge=60)
+    batch: int = Field(default=500, ge=1, le=10000)
+
+    def intervals(self) -> dict[str, float]:
+        """Return each job's interval in seconds, by job name."""
+        return {
+            "sla": self.sla_seconds,
+            "pings": self.pings_seconds,
+            "reminders": self.reminders_seconds,
+            "polls": self.polls_seconds,
+            "cleanup": self.cleanup_seconds,
+        }
+
+
 class LoggingSettings(_Section):
     """How much the process tells on standard error."""
 
@@ -71,6 +95,9 @@ class Config(_Section):
     groups: dict[str, GroupSettings] = Field(default_factory=lambda: Teams().groups)
     routing: Routing = Field(default_factory=Routing)
     vendors: tuple[Vendor, ...] = ()
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    follow_up: FollowUpSettings = Field(default_factory=FollowUpSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     chat: ChatPolicy = Field(default_factory=ChatPolicy)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
@@ -79,6 +106,9 @@ class Config(_Section):
     @model_validator(mode="after")
     def _teams_hold_together(self) -> Config:
         self.teams()
+        for group in self.sla.group_calendars:
+            if group not in self.groups:
+                raise ValueError(f"sla.group_calendars names group '{group}', not under groups")
         for index, person in enumerate(self.directory.people):
             unknown = sorted(set(person.groups) - set(self.groups))
             if unknown:
@@ -89,6 +119,10 @@ class Config(_Section):
     def teams(self) -> Teams:
         """Return groups, routing and vendors as one checked whole."""
         return Teams(groups=self.groups, routing=self.routing, vendors=self.vendors)
+
+    def rules(self) -> Rules:
+        """Return everything the desk is configured with."""
+        return Rules.build(self.desk, self.teams(), self.sla, self.follow_up)
 
 
 def config_path(explicit: Path | None = None) -> Path:

@@ -46,9 +46,12 @@ def _duration(span: timedelta) -> str:
     return f"{minutes}m"
 
 
-def _local_time(moment: datetime | None, time_zone: str, style: str = "%d %b %H:%M") -> str:
-    if moment is None:
+def _local_time(moment: datetime | str | None, time_zone: str, style: str = "%d %b %H:%M") -> str:
+    if moment is None or moment == "":
         return ""
+    if isinstance(moment, str):
+        # Queued messages carry times as ISO text.
+        moment = datetime.fromisoformat(moment)
     return moment.astimezone(ZoneInfo(time_zone)).strftime(style)
 
 

@@ -31,7 +31,7 @@ class Helpdesk:
     def __init__(self, engine: Engine, config: Config, clock: Clock, renderer: Renderer) -> None:
         self.engine = engine
         self.config = config
-        self.teams = config.teams()
+        self.rules = config.rules()
         self.clock = clock
         self.renderer = renderer
 
@@ -99,7 +99,7 @@ class Helpdesk:
             replies.append(say("common/expired", minutes=policy.conversation_timeout_minutes))
             row = None
 
-        bench = Workbench(session, self.config.desk, self.teams, self.clock)
+        bench = Workbench(session, self.rules, self.clock)
         turn = Turn(
             person=person, message=message, bench=bench, policy=policy, now=self.clock.now()
         )

@@ -15,20 +15,22 @@ from desk.clock import Clock
 from desk.errors import AccessDenied, InvalidInput, TicketNotFound
 from desk.lifecycle import target_of
 from desk.notify import Notifier
-from desk.policy import DeskPolicy
+from desk.rules import Rules
 from desk.teams import Assignment, Teams
+from desk.timers import Timers
 from desk.vocabulary import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
     Action,
     Impact,
     Move,
+    Priority,
     Role,
     Status,
     Urgency,
 )
 from storage.models import Person, Ticket, TicketEvent
-from storage.stores import PersonStore, TicketStore
+from storage.stores import PersonStore, SurveyStore, TicketStore
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +67,14 @@ def make_title(symptom: str) -> str:
 class TicketDesk:
     """The ticket operations a conversation may ask for, with their rules."""
 
-    def __init__(
-        self, session: Session, policy: DeskPolicy, clock: Clock, teams: Teams | None = None
-    ) -> None:
+    def __init__(self, session: Session, rules: Rules, clock: Clock) -> None:
         self.store = TicketStore(session)
         self.people = PersonStore(session)
         self.notify = Notifier(session, clock)
-        self.policy = policy
-        self.teams = teams or Teams()
+        self.timers = Timers(session, rules)
+        self.rules = rules
+        self.policy = rules.policy
+        self.teams = rules.teams
         self.clock = clock
 
     def open_ticket(self, requester: Person, draft: TicketDraft) -> Ticket:
@@ -107,6 +109,9 @@ class TicketDesk:
         event = self.record(ticket, requester, Action.CREATED, after=created)
         if draft.masked:
             self.record(ticket, requester, Action.MASKED, after={"kinds": list(draft.masked)})
+        self.timers.opened(ticket, now)
+        if priority is Priority.P1:
+            self._tell_management(ticket, "notify/p1_opened", f"p1:{ticket.number}")
         logger.info("Ticket opened ticket=%s priority=%s", ticket.number, priority)
         self._hand_out(ticket, event)
         return ticket
@@ -149,6 +154,12 @@ class TicketDesk:
         requester = self.people.get(ticket.requester_id)
         if requester is not None:
             self.notify.person(requester, template, key, context, buttons)
+
+    def _tell_management(self, ticket: Ticket, template: str, key: str) -> None:
+        for email in self.rules.levels.settings.management:
+            person = self.people.get_by_email(email)
+            if person is not None:
+                self.notify.person(person, template, key, summary(ticket))
 
     def tell_assignee(
         self, ticket: Ticket, template: str, key: str, context: dict[str, Any]
@@ -196,6 +207,21 @@ class TicketDesk:
         self.tell_assignee(
             ticket, "notify/still_broken", f"reopened:{ticket.number}:{event.id}", context
         )
+
+    def rate(
+        self, person: Person, ticket: Ticket, rating: int, comment: str | None = None
+    ) -> None:
+        """Store the requester's answer to the satisfaction poll about their ticket."""
+        survey = SurveyStore(self.store.session).get_for_ticket(_id(ticket))
+        if survey is None or survey.person_id != person.id:
+            raise InvalidInput(f"There is no poll about {ticket.number} for you to answer.")
+        if not 1 <= rating <= 5:
+            raise InvalidInput(f"'{rating}' is not a rating; choose 1 to 5.")
+        survey.rating = rating
+        survey.answered_at = self.clock.now()
+        if comment is not None:
+            survey.comment = comment
+        logger.info("Poll answered ticket=%s rating=%d", ticket.number, rating)
 
     def list_open(self, person: Person) -> Sequence[Ticket]:
         """Return the person's own tickets that are not closed or cancelled, newest first."""
@@ -256,6 +282,7 @@ class TicketDesk:
             ticket.resolved_at = now
         if after is Status.CLOSED:
             ticket.closed_at = now
+        self.timers.moved(ticket, before, after, now)
         event = self.record(
             ticket,
             actor,

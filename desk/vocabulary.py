@@ -100,3 +100,4 @@ class Action(StrEnum):
     FIELD = "field"
     COMMENT = "comment"
     MASKED = "masked"
+    SLA = "sla"

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from desk.clock import Clock
 from desk.errors import AccessDenied, Conflict, InvalidInput, TicketNotFound
 from desk.notify import button
-from desk.policy import DeskPolicy
-from desk.teams import Teams, did_you_mean
+from desk.rules import Rules
+from desk.teams import did_you_mean
 from desk.tickets import TicketDesk, is_agent, summary
 from desk.vocabulary import ACTIVE_STATUSES, Action, Move, Priority, Role, Status
 from storage.models import Person, Ticket, TicketEvent
@@ -34,12 +34,14 @@ class TicketView:
 class Workbench:
     """Agent operations; each checks who is asking, records history and queues messages."""
 
-    def __init__(self, session: Session, policy: DeskPolicy, teams: Teams, clock: Clock) -> None:
-        self.desk = TicketDesk(session, policy, clock, teams)
+    def __init__(self, session: Session, rules: Rules, clock: Clock) -> None:
+        self.desk = TicketDesk(session, rules, clock)
         self.tickets = self.desk.store
         self.people = self.desk.people
         self.notify = self.desk.notify
-        self.teams = teams
+        self.timers = self.desk.timers
+        self.teams = rules.teams
+        self.first_response = rules.levels.settings.first_response
         self.clock = clock
 
     # Who may do what.
@@ -130,10 +132,13 @@ class Workbench:
         ticket = self.get(person, reference)
         if ticket.assignee_id == person.id and ticket.status not in QUEUE_STATUSES:
             raise Conflict(f"You already have {ticket.number}.")
-        won = self.tickets.claim(ticket.id or 0, person.id or 0, QUEUE_STATUSES, self.clock.now())
+        now = self.clock.now()
+        won = self.tickets.claim(ticket.id or 0, person.id or 0, QUEUE_STATUSES, now)
         self.tickets.refresh(ticket)
         if not won:
             raise self._claim_refusal(ticket)
+        if self.first_response == "claim_or_reply":
+            self.timers.responded(ticket, now)
 
         event = self.desk.record(
             ticket, person, Action.FIELD, field="assignee", before=None, after=person.id
@@ -221,8 +226,8 @@ class Workbench:
         _require_reason(text, "reply", ticket.number, what="text")
         event = self.desk.record(ticket, person, Action.COMMENT, note=text)
         ticket.updated_at = event.at
-        if ticket.first_response_at is None:
-            ticket.first_response_at = event.at
+        self.timers.responded(ticket, event.at)
+        self.timers.public_update(ticket, event.at)
         context = {**summary(ticket), "agent": person.name, "text": text}
         self.desk.tell_requester(
             ticket, "notify/reply", f"reply:{ticket.number}:{event.id}", context
@@ -256,6 +261,7 @@ class Workbench:
             note=reason,
         )
         ticket.priority = new
+        self.timers.reprioritised(ticket)
         return ticket
 
     # Waiting.

@@ -10,6 +10,8 @@ from flows.conversation import Outcome, State, Turn, say
 from flows.messages import Button, Reply
 
 FIX_FLOW = "fix"
+POLL_FLOW = "poll"
+_SKIP = {"skip", "no", "no comment", "none", "nothing", "不用", "没有"}
 ANSWER_FLOW = "answer"
 NEW_PROBLEM = "new"
 
@@ -85,3 +87,29 @@ def _answer(turn: Turn, number: str, text: str, masked: tuple[str, ...] | None =
     except HelpdeskError as error:
         return Outcome(None, [say("common/error", message=str(error))])
     return Outcome(None, [say("answer/added", number=ticket.number)])
+
+
+def handle_poll(turn: Turn) -> Outcome:
+    """Take a rating from the satisfaction poll, then offer room for a comment."""
+    number, _, rating = (turn.message.value or "").partition(":")
+    try:
+        ticket = turn.desk.get_own(turn.person, number)
+        turn.desk.rate(turn.person, ticket, int(rating) if rating.isdigit() else 0)
+    except HelpdeskError as error:
+        return Outcome(None, [say("common/error", message=str(error))])
+    state = State(POLL_FLOW, "comment", {"number": ticket.number, "rating": int(rating)})
+    skip = Button("poll_skip", "skip", "poll.skip")
+    return Outcome(state, [Reply(template="poll/ask_comment", buttons=(skip,))])
+
+
+def step_poll(state: State, turn: Turn) -> Outcome:
+    """Keep the optional comment that follows a rating."""
+    text = turn.message.text.strip()
+    if turn.message.action == "poll_skip" or text.lower() in _SKIP:
+        return Outcome(None, [say("poll/thanks")])
+    try:
+        ticket = turn.desk.get_own(turn.person, state.data["number"])
+        turn.desk.rate(turn.person, ticket, state.data["rating"], comment=text)
+    except HelpdeskError as error:
+        return Outcome(None, [say("common/error", message=str(error))])
+    return Outcome(None, [say("poll/thanks")])

@@ -14,7 +14,11 @@ STEPS = {
     employee.COMMENT_FLOW: employee.step_comment,
     requester.FIX_FLOW: requester.step_fix,
     requester.ANSWER_FLOW: requester.step_answer,
+    requester.POLL_FLOW: requester.step_poll,
 }
+
+# Buttons on queued messages carry their ticket, so they work outside any conversation.
+BUTTONS = {"fix": requester.handle_fix, "poll": requester.handle_poll}
 
 
 def respond(state: State | None, turn: Turn) -> Outcome:
@@ -22,8 +26,8 @@ def respond(state: State | None, turn: Turn) -> Outcome:
     message = turn.message
     if message.action == "cancel" or _CANCEL.match(message.text.strip().lower()):
         return _cancel(state)
-    if message.action == "fix":
-        return requester.handle_fix(turn)
+    if message.action in BUTTONS:
+        return BUTTONS[message.action](turn)
 
     answered = _command(turn) if not message.action else None
     if answered is not None:

@@ -61,9 +61,16 @@ def safe_url(url: str) -> str:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """Yield a session whose work is committed on success and rolled back on error."""
+def unit_of_work(engine: Engine, *, writing: bool = False) -> Iterator[Session]:
+    """Yield a session whose work is committed on success and rolled back on error.
+
+    With ``writing``, SQLite takes its write lock before the first read, so two sweeps in
+    one file run one after the other instead of both reading the same due rows; PostgreSQL
+    needs no such thing, as sweeps lock the rows they take (SKIP LOCKED).
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if writing and engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield session
             session.commit()

@@ -110,6 +110,12 @@ class Ticket(SQLModel, table=True):
     ping_at: datetime | None = _time(index=True)
     reminder_at: datetime | None = _time(index=True)
     close_at: datetime | None = _time(index=True)
+    poll_at: datetime | None = _time(index=True)
+    # While the clock is paused (waiting on the requester): since when.
+    paused_at: datetime | None = _time()
+    # Service-level events already fired, such as "response:warn:75" or "resolution:breach".
+    sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    last_public_at: datetime | None = _time()
 
 
 class TicketEvent(SQLModel, table=True):
@@ -127,6 +133,30 @@ class TicketEvent(SQLModel, table=True):
     note: str | None = Field(default=None)
     public: bool = Field(default=True)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class Survey(SQLModel, table=True):
+    """A satisfaction poll about one closed ticket, and the requester's answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    asked_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    rating: int | None = Field(default=None)
+    comment: str | None = Field(default=None)
+    answered_at: datetime | None = _time()
+
+
+class JobRun(SQLModel, table=True):
+    """When a scheduled job last ran, what it did, and when it runs next."""
+
+    __tablename__ = "job_run"
+
+    name: str = Field(primary_key=True, max_length=64)
+    last_started_at: datetime | None = _time()
+    last_finished_at: datetime | None = _time()
+    last_result: str = Field(default="", max_length=500)
+    next_run_at: datetime | None = _time()
 
 
 class Conversation(SQLModel, table=True):

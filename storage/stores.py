@@ -14,6 +14,7 @@ from storage.models import (
     Membership,
     OutboxMessage,
     Person,
+    Survey,
     Ticket,
     TicketEvent,
 )
@@ -141,11 +142,7 @@ class TicketStore:
                 col(Ticket.status).in_(list(claimable)),
                 or_(col(Ticket.assignee_id).is_(None), col(Ticket.assignee_id) == agent_id),
             )
-            .values(
-                assignee_id=agent_id,
-                updated_at=now,
-                first_response_at=func.coalesce(col(Ticket.first_response_at), now),
-            )
+            .values(assignee_id=agent_id, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         result = self.session.execute(statement)
@@ -154,6 +151,22 @@ class TicketStore:
     def refresh(self, ticket: Ticket) -> Ticket:
         self.session.refresh(ticket)
         return ticket
+
+    def list_due(self, column: str, now: datetime, limit: int) -> Sequence[Ticket]:
+        """Return tickets whose timer in `column` has come, earliest first, locked for this sweep.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED, so two processes sweeping at once
+        take different tickets; SQLite has a single writer and needs no row locks.
+        """
+        due = col(getattr(Ticket, column))
+        statement = (
+            select(Ticket)
+            .where(due <= now)
+            .order_by(due, col(Ticket.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.exec(statement).all()
 
     def list_queue(self, groups: Iterable[str], statuses: Iterable[str]) -> Sequence[Ticket]:
         """Return unassigned tickets of the groups, most urgent and oldest first."""
@@ -218,6 +231,21 @@ class TicketStore:
             return self.session.exec(statement.order_by(col(TicketEvent.id))).all()
         newest = self.session.exec(statement.order_by(col(TicketEvent.id).desc()).limit(limit))
         return list(reversed(newest.all()))
+
+
+class SurveyStore:
+    """Satisfaction polls and their answers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_for_ticket(self, ticket_id: int) -> Survey | None:
+        return self.session.exec(select(Survey).where(Survey.ticket_id == ticket_id)).first()
+
+    def add(self, survey: Survey) -> Survey:
+        self.session.add(survey)
+        self.session.flush()
+        return survey
 
 
 class ConversationStore:

@@ -241,6 +241,13 @@ SUMMARY = {
     "status": "in_progress",
     "group": "service-desk",
 }
+# What the service-level sweep adds: which target, when it falls due (ISO text), who holds it.
+SLA_CHECK = {
+    **SUMMARY,
+    "target": "response",
+    "due": "2026-12-03T02:00:00+00:00",
+    "holder": "Sam Okafor",
+}
 VENDOR_REQUEST = {
     **SUMMARY,
     "status": "waiting_on_vendor",
@@ -548,6 +555,42 @@ CASES = [
         "  12月03日 17:00  状态由“已解决”变为“已关闭”：提交人确认已修复",
         id="tickets/show-confirmed",
     ),
+    pytest.param(
+        "tickets/show",
+        {
+            "ticket": _ticket("HD-12", status="closed", assignee_id=SAM),
+            "events": [
+                HISTORY[0],
+                _event(
+                    "sla",
+                    _at(3, 2, 0),
+                    None,
+                    field="response",
+                    note="response target missed",
+                ),
+                _event(
+                    "status",
+                    _at(7, 1, 0),
+                    None,
+                    field="status",
+                    before="resolved",
+                    after="closed",
+                    note="closed automatically, not confirmed",
+                ),
+            ],
+            "names": NAMES,
+        },
+        "HD-12：VPN 每隔几分钟就断开\n"
+        "  状态：已关闭\n"
+        "  优先级：P2（高）\n"
+        "  处理人：Sam Okafor\n"
+        "  创建时间：12月03日 09:30\n"
+        "最新动态：\n"
+        "  12月03日 09:30  Mei Chen 创建了工单\n"
+        "  12月03日 10:00  已超过首次响应时限\n"
+        "  12月07日 09:00  状态由“已解决”变为“已关闭”：提交人未确认，已自动关闭",
+        id="tickets/show-closed-automatically",
+    ),
     # The support team's replies: command words stay English, the parser knows only those.
     pytest.param(
         "agent/assigned",
@@ -742,6 +785,45 @@ CASES = [
         id="agent/show-bare",
     ),
     pytest.param(
+        "agent/show",
+        {
+            "ticket": _ticket("HD-12", status="closed", assignee_id=SAM, group_name="network"),
+            "events": [
+                AGENT_HISTORY[0],
+                _event("sla", _at(3, 2, 0), None, field="response", note="response target missed"),
+                _event(
+                    "sla",
+                    _at(4, 1, 30),
+                    None,
+                    field="resolution",
+                    note="resolution target missed",
+                ),
+                _event(
+                    "status",
+                    _at(7, 1, 0),
+                    None,
+                    field="status",
+                    before="resolved",
+                    after="closed",
+                    note="closed automatically, not confirmed",
+                ),
+            ],
+            "names": AGENT_NAMES,
+        },
+        "HD-12：VPN 每隔几分钟就断开\n"
+        "  状态：已关闭    优先级：P2（高）    处理组：network\n"
+        "  提交人：Mei Chen    处理人：Sam Okafor\n"
+        "  问题描述：VPN 每隔几分钟就断开，重新连接也没用\n"
+        "  开始时间：-    设备：-    已尝试：-\n"
+        "  影响范围：我的团队    紧急程度：无法工作\n"
+        "历史记录：\n"
+        "  12月03日 09:30  Mei Chen 创建了工单（P2，service-desk）\n"
+        "  12月03日 10:00  服务台：已超过首次响应时限\n"
+        "  12月04日 09:30  服务台：已超过解决时限\n"
+        "  12月07日 09:00  服务台：状态由“已解决”变为“已关闭”（提交人未确认，已自动关闭）",
+        id="agent/show-service-levels",
+    ),
+    pytest.param(
         "agent/suggest",
         {"guess": "claim HD-12"},
         "我不认识这个命令。您是想发送“claim HD-12”吗？发送“help”查看命令列表。",
@@ -922,6 +1004,107 @@ CASES = [
         "直接在这里回复即可，您的回答会添加到工单中。",
         id="notify/waiting_on_you-no-question",
     ),
+    # What the sweeps queue: service-level alerts, progress messages, reminders and polls.
+    pytest.param(
+        "notify/p1_opened",
+        {
+            **SUMMARY,
+            "number": "HD-14",
+            "title": "财务系统无法登录",
+            "priority": "P1",
+            "status": "new",
+        },
+        "新的 P1 工单：HD-14  财务系统无法登录（处理组 service-desk）。",
+        id="notify/p1_opened",
+    ),
+    pytest.param(
+        "notify/sla_warning",
+        {**SLA_CHECK, "target": "resolution", "due": "2026-12-03T09:30:00+00:00"},
+        "HD-12 P2（VPN 每隔几分钟就断开）的解决时限将于 12月03日 17:30 到期。",
+        id="notify/sla_warning",
+    ),
+    pytest.param(
+        "notify/sla_breach",
+        SLA_CHECK,
+        "已超时：HD-12 P2（VPN 每隔几分钟就断开）的首次响应时限已于 12月03日 10:00 到期。"
+        "处理人：Sam Okafor，处理组：service-desk。",
+        id="notify/sla_breach",
+    ),
+    pytest.param(
+        "notify/sla_breach",
+        {**SLA_CHECK, "status": "new", "holder": ""},
+        "已超时：HD-12 P2（VPN 每隔几分钟就断开）的首次响应时限已于 12月03日 10:00 到期。"
+        "处理人：未分配，处理组：service-desk。",
+        id="notify/sla_breach-nobody",
+    ),
+    pytest.param(
+        "notify/sla_management",
+        {**SLA_CHECK, "holder": ""},
+        "持续超时：HD-12 P2（VPN 每隔几分钟就断开）的首次响应时限已于 12月03日 10:00 到期，"
+        "至今仍未完成。处理人：未分配，处理组：service-desk。",
+        id="notify/sla_management",
+    ),
+    pytest.param(
+        "notify/progress",
+        {**SUMMARY, "holder": "Sam Okafor"},
+        "您的工单 HD-12（VPN 每隔几分钟就断开）的最新情况：目前状态为“处理中”，"
+        "由 Sam Okafor 负责。我们一直在跟进，一有进展就会通知您。",
+        id="notify/progress",
+    ),
+    pytest.param(
+        "notify/progress",
+        {**SUMMARY, "status": "triaged", "holder": ""},
+        "您的工单 HD-12（VPN 每隔几分钟就断开）的最新情况：目前状态为“已受理”。"
+        "我们一直在跟进，一有进展就会通知您。",
+        id="notify/progress-unassigned",
+    ),
+    pytest.param(
+        "notify/delivery_failed",
+        {
+            "channel": "telegram",
+            "address": "123456",
+            "message_template": "notify/reply",
+            "error": "chat not found",
+            "key": "reply:HD-12:40:7",
+        },
+        "一条消息未能通过 telegram 发送给 123456（notify/reply）：chat not found\n"
+        "多次尝试后已放弃；消息键 reply:HD-12:40:7。",
+        id="notify/delivery_failed",
+    ),
+    pytest.param(
+        "notify/nudge",
+        {**SUMMARY, "holder": "Sam Okafor"},
+        "HD-12 P2（VPN 每隔几分钟就断开）已有一段时间没有公开更新，"
+        "系统刚刚向提交人发送了一条进度通知。",
+        id="notify/nudge",
+    ),
+    pytest.param(
+        "notify/confirm_reminder",
+        {**SUMMARY, "status": "resolved", "resolution": "供应商更换了网关证书"},
+        "提醒一下：您的工单 HD-12（VPN 每隔几分钟就断开）已解决，解决方案：供应商更换了网关证书\n"
+        "问题修复了吗？如果一直没有回复，工单将在几天后自动关闭。",
+        id="notify/confirm_reminder",
+    ),
+    pytest.param(
+        "notify/confirm_reminder",
+        {**SUMMARY, "status": "resolved", "resolution": ""},
+        "提醒一下：您的工单 HD-12（VPN 每隔几分钟就断开）已解决。\n"
+        "问题修复了吗？如果一直没有回复，工单将在几天后自动关闭。",
+        id="notify/confirm_reminder-no-resolution",
+    ),
+    pytest.param(
+        "notify/auto_closed",
+        {**SUMMARY, "status": "closed"},
+        "您的工单 HD-12（VPN 每隔几分钟就断开）已解决，我们也没有收到您的其他反馈，"
+        "所以工单现已关闭。如果问题再次出现，直接告诉我就好。",
+        id="notify/auto_closed",
+    ),
+    pytest.param(
+        "notify/poll",
+        {**SUMMARY, "status": "closed"},
+        "您的工单 HD-12（VPN 每隔几分钟就断开）已关闭。您对这次的处理有多满意？",
+        id="notify/poll",
+    ),
     # The requester's side: confirming a fix, and answering a ticket that waits on them.
     pytest.param(
         "fix/ask_why",
@@ -964,6 +1147,16 @@ CASES = [
         {},
         "您有几张工单正在等待您的回复。这条消息是关于哪一张的？",
         id="answer/which",
+    ),
+    pytest.param(
+        "poll/ask_comment",
+        {},
+        "谢谢！您还有什么想补充的吗？（没有的话，选择“没有要补充的”即可）",
+        id="poll/ask_comment",
+    ),
+    pytest.param("poll/thanks", {}, "感谢您的反馈。", id="poll/thanks"),
+    pytest.param(
+        "poll/cancelled", {"number": "HD-12", "rating": 4}, "感谢您的评分。", id="poll/cancelled"
     ),
     # The e-mail to a vendor's contact.
     pytest.param(
@@ -1111,6 +1304,28 @@ def test_the_fix_buttons_are_labelled_in_chinese() -> None:
 
     assert [button.label for button in rendered.buttons] == ["已修复", "仍未解决"]
     assert [button.value for button in rendered.buttons] == ["HD-12:yes", "HD-12:no"]
+
+
+def test_the_poll_buttons_are_labelled_in_chinese() -> None:
+    # As desk.sweeps queues the poll, and flows.requester.handle_poll offers to skip a comment.
+    stored = [button("poll", f"HD-12:{n}", f"poll.{n}") for n in range(1, 6)]
+    poll = Reply(
+        "notify/poll", {**SUMMARY, "status": "closed"}, tuple(Button(**item) for item in stored)
+    )
+    skip = Reply("poll/ask_comment", buttons=(Button("poll_skip", "skip", "poll.skip"),))
+
+    rendered = Renderer().render(poll, "zh", TIME_ZONE)
+    skipped = Renderer().render(skip, "zh", TIME_ZONE)
+
+    assert [button.label for button in rendered.buttons] == [
+        "1（非常不满意）",
+        "2",
+        "3",
+        "4",
+        "5（非常满意）",
+    ]
+    assert [button.value for button in rendered.buttons] == [f"HD-12:{n}" for n in range(1, 6)]
+    assert [button.label for button in skipped.buttons] == ["没有要补充的"]
 
 
 def test_the_answer_buttons_are_labelled_in_chinese() -> None:

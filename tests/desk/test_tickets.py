@@ -10,7 +10,7 @@ from sqlmodel import Session
 from desk.clock import FixedClock
 from desk.directory import Directory, PersonEntry
 from desk.errors import AccessDenied, IllegalTransition, InvalidInput, TicketNotFound
-from desk.policy import DeskPolicy
+from desk.rules import Rules
 from desk.tickets import TicketDesk, TicketDraft, make_title
 from desk.vocabulary import Action, Impact, Move, Priority, Role, Status, Urgency
 from storage.models import Person
@@ -24,7 +24,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def desk(session: Session, clock: FixedClock) -> TicketDesk:
-    return TicketDesk(session, DeskPolicy(), clock)
+    return TicketDesk(session, Rules(), clock)
 
 
 def _person(session: Session, clock: FixedClock, email: str) -> Person:

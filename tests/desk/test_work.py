@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from desk.clock import FixedClock
 from desk.directory import Directory, PersonEntry
 from desk.errors import AccessDenied, Conflict
-from desk.policy import DeskPolicy
+from desk.rules import Rules
 from desk.teams import Assignment, GroupSettings, Teams
 from desk.tickets import TicketDraft
 from desk.vocabulary import Impact, Role, Status, Urgency
@@ -63,7 +63,7 @@ def _person(session: Session, email: str) -> Person:
 def _open(engine: Engine, clock: FixedClock, teams: Teams, count: int = 1) -> list[str]:
     numbers = []
     with unit_of_work(engine) as session:
-        bench = Workbench(session, DeskPolicy(), teams, clock)
+        bench = Workbench(session, Rules(teams=teams), clock)
         for _ in range(count):
             numbers.append(
                 bench.desk.open_ticket(_person(session, "alex@example.com"), DRAFT).number
@@ -88,9 +88,7 @@ def _claim(
     start.wait(timeout=10)
     try:
         with unit_of_work(engine) as session:
-            Workbench(session, DeskPolicy(), _teams(), clock).claim(
-                _person(session, email), number
-            )
+            Workbench(session, Rules(teams=_teams()), clock).claim(_person(session, email), number)
         results[email] = "won"
     except Conflict as error:
         results[email] = str(error)
@@ -158,7 +156,7 @@ def test_nobody_on_duty_leaves_the_ticket_in_the_queue(engine: Engine, clock: Fi
     [number] = _open(engine, clock, _teams(Assignment.ROUND_ROBIN))
 
     with Session(engine) as session:
-        groups, queue = Workbench(session, DeskPolicy(), _teams(), clock).queue(
+        groups, queue = Workbench(session, Rules(teams=_teams()), clock).queue(
             _person(session, AGENTS[0])
         )
 
@@ -172,7 +170,7 @@ def test_agents_outside_the_group_and_employees_are_refused(
     [number] = _open(engine, clock, _teams())
 
     with Session(engine) as session:
-        bench = Workbench(session, DeskPolicy(), _teams(), clock)
+        bench = Workbench(session, Rules(teams=_teams()), clock)
         with pytest.raises(AccessDenied, match="only that group's members, its leads and admins"):
             bench.claim(_person(session, "nina@example.com"), number)
         with pytest.raises(AccessDenied, match="you are not on the support team"):

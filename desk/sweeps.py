@@ -1,0 +1,171 @@
+"""What each scheduled sweep does with the tickets that are due; the scheduler calls these."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from desk.clock import Clock
+from desk.notify import button
+from desk.rules import Rules
+from desk.sla import Checkpoint
+from desk.tickets import TicketDesk, is_agent, summary
+from desk.vocabulary import Action, Move, Status
+from storage.models import Survey, Ticket
+from storage.stores import SurveyStore
+
+logger = logging.getLogger(__name__)
+
+PINGED = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_VENDOR)
+
+
+@dataclass
+class SweepResult:
+    """How many due tickets a sweep looked at, and how many messages it queued."""
+
+    due: int = 0
+    acted: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.due} due, {self.acted} acted on"
+
+
+class Sweeper:
+    """Acts on due tickets inside the caller's transaction, then moves each timer on."""
+
+    def __init__(self, session: Session, rules: Rules, clock: Clock) -> None:
+        self.desk = TicketDesk(session, rules, clock)
+        self.surveys = SurveyStore(session)
+        self.levels = rules.levels
+        self.teams = rules.teams
+        self.clock = clock
+
+    def sla(self, limit: int) -> SweepResult:
+        """Fire the warnings, breaches and management alerts that have come."""
+        now = self.clock.now()
+        tickets = self.desk.store.list_due("sla_check_at", now, limit)
+        result = SweepResult(due=len(tickets))
+        for ticket in tickets:
+            for checkpoint in self.levels.due_now(ticket, now):
+                self._fire(ticket, checkpoint)
+                ticket.sla_fired = [*ticket.sla_fired, checkpoint.name]
+                result.acted += 1
+            self.levels.schedule(ticket)
+        return result
+
+    def _fire(self, ticket: Ticket, checkpoint: Checkpoint) -> None:
+        key = f"sla:{ticket.number}:{checkpoint.name}"
+        holder = self.desk.names_of([ticket.assignee_id]).get(ticket.assignee_id or 0, "")
+        context = {
+            **summary(ticket),
+            "target": checkpoint.target,
+            "due": checkpoint.at.isoformat(),
+            "holder": holder,
+        }
+        if checkpoint.kind == "warn":
+            self.desk.tell_assignee(ticket, "notify/sla_warning", key, context)
+            return
+        if checkpoint.kind == "breach":
+            note = f"{checkpoint.target} target missed"
+            self.desk.record(
+                ticket, None, Action.SLA, field=checkpoint.target, note=note, public=False
+            )
+            self._tell_leads(ticket, key, context)
+            return
+        for email in self.levels.settings.management:
+            person = self.desk.people.get_by_email(email)
+            if person is not None:
+                self.desk.notify.person(person, "notify/sla_management", key, context)
+
+    def _tell_leads(self, ticket: Ticket, key: str, context: dict[str, object]) -> None:
+        group = ticket.group_name or self.teams.first_line
+        leads = [self.desk.people.get_by_email(email) for email in self.teams.leads_of(group)]
+        ids = [lead.id for lead in leads if lead is not None]
+        if not ids:
+            ids = [p.id for p in self.desk.people.list_members(group) if is_agent(p)]
+        self.desk.notify.people_by_id(ids, "notify/sla_breach", key, dict(context))
+
+    def pings(self, limit: int) -> SweepResult:
+        """Tell requesters how quiet tickets stand, and nudge whoever holds them."""
+        now = self.clock.now()
+        tickets = self.desk.store.list_due("ping_at", now, limit)
+        result = SweepResult(due=len(tickets))
+        for ticket in tickets:
+            if self._ping(ticket, now):
+                result.acted += 1
+        return result
+
+    def _ping(self, ticket: Ticket, now: datetime) -> bool:
+        due = ticket.ping_at or now
+        requester = self.desk.people.get(ticket.requester_id)
+        if ticket.status not in PINGED or requester is None:
+            ticket.ping_at = None
+            return False
+        moment = self.desk.timers.ping_moment(requester, ticket, now)
+        if moment > now:
+            ticket.ping_at = moment
+            return False
+
+        key = f"ping:{ticket.number}:{int(due.timestamp())}"
+        holder = self.desk.names_of([ticket.assignee_id]).get(ticket.assignee_id or 0, "")
+        context = {**summary(ticket), "holder": holder}
+        self.desk.notify.person(requester, "notify/progress", key, context)
+        self.desk.tell_assignee(ticket, "notify/nudge", key, context)
+        ticket.ping_at = self.desk.rules.followups.next_ping(ticket, now)
+        return True
+
+    def reminders(self, limit: int) -> SweepResult:
+        """Remind requesters to confirm resolved tickets, and close those long unconfirmed."""
+        now = self.clock.now()
+        result = SweepResult()
+        for ticket in self.desk.store.list_due("reminder_at", now, limit):
+            result.due += 1
+            result.acted += self._remind(ticket)
+        for ticket in self.desk.store.list_due("close_at", now, limit):
+            result.due += 1
+            result.acted += self._auto_close(ticket)
+        return result
+
+    def _remind(self, ticket: Ticket) -> int:
+        due = ticket.reminder_at
+        ticket.reminder_at = None
+        if ticket.status != Status.RESOLVED or due is None:
+            return 0
+        key = f"remind:{ticket.number}:{int(due.timestamp())}"
+        buttons = [
+            button("fix", f"{ticket.number}:yes", "fix.yes"),
+            button("fix", f"{ticket.number}:no", "fix.no"),
+        ]
+        context = {**summary(ticket), "resolution": ticket.resolution or ""}
+        self.desk.tell_requester(ticket, "notify/confirm_reminder", key, context, buttons)
+        return 1
+
+    def _auto_close(self, ticket: Ticket) -> int:
+        ticket.close_at = None
+        if ticket.status != Status.RESOLVED:
+            return 0
+        event = self.desk.move(ticket, Move.CLOSE, None, "closed automatically, not confirmed")
+        key = f"autoclosed:{ticket.number}:{event.id}"
+        self.desk.tell_requester(ticket, "notify/auto_closed", key, summary(ticket))
+        logger.info("Ticket closed automatically ticket=%s", ticket.number)
+        return 1
+
+    def polls(self, limit: int) -> SweepResult:
+        """Ask requesters of sampled closed tickets how satisfied they were."""
+        now = self.clock.now()
+        tickets = self.desk.store.list_due("poll_at", now, limit)
+        result = SweepResult(due=len(tickets))
+        for ticket in tickets:
+            ticket.poll_at = None
+            if ticket.status != Status.CLOSED or self.surveys.get_for_ticket(ticket.id or 0):
+                continue
+            survey = Survey(ticket_id=ticket.id or 0, person_id=ticket.requester_id, asked_at=now)
+            self.surveys.add(survey)
+            buttons = [button("poll", f"{ticket.number}:{n}", f"poll.{n}") for n in range(1, 6)]
+            key = f"poll:{ticket.number}"
+            self.desk.tell_requester(ticket, "notify/poll", key, summary(ticket), buttons)
+            result.acted += 1
+        return result

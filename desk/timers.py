@@ -1,0 +1,77 @@
+"""Keeps a ticket's timers right as it changes: due times, pauses, pings, reminders, polls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from desk.rules import Rules
+from desk.vocabulary import Priority, Status
+from storage.models import Person, Survey, Ticket
+
+_ENDED = (Status.CLOSED, Status.CANCELLED)
+
+
+class Timers:
+    """Sets the due-time columns the sweeps look at; sends nothing itself."""
+
+    def __init__(self, session: Session, rules: Rules) -> None:
+        self.session = session
+        self.levels = rules.levels
+        self.followups = rules.followups
+
+    def opened(self, ticket: Ticket, now: datetime) -> None:
+        """Start the service-level clock and the first progress ping of a new ticket."""
+        self.levels.start(ticket)
+        self.public_update(ticket, now)
+
+    def public_update(self, ticket: Ticket, now: datetime) -> None:
+        """The requester heard something: the next progress ping counts from now."""
+        ticket.last_public_at = now
+        if ticket.status not in (Status.RESOLVED, *_ENDED):
+            ticket.ping_at = self.followups.next_ping(ticket, now)
+
+    def responded(self, ticket: Ticket, now: datetime) -> None:
+        """Record the first response, which stops the response clock."""
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        self.levels.schedule(ticket)
+
+    def reprioritised(self, ticket: Ticket) -> None:
+        # TODO(#4): credit time paused before a priority change; due times restart from creation.
+        self.levels.start(ticket)
+
+    def moved(self, ticket: Ticket, before: Status, after: Status, now: datetime) -> None:
+        """Pause, resume or stop clocks and set follow-up timers for the new state."""
+        if self.levels.pauses_for(after):
+            self.levels.pause(ticket, now)
+        elif ticket.paused_at is not None:
+            self.levels.resume(ticket, now)
+        else:
+            self.levels.schedule(ticket)
+
+        if after is Status.RESOLVED:
+            ticket.reminder_at = self.followups.reminder_at(now)
+            ticket.close_at = self.followups.close_at(now)
+            ticket.ping_at = None
+        elif after in _ENDED:
+            ticket.reminder_at = ticket.close_at = ticket.ping_at = None
+            if after is Status.CLOSED:
+                ticket.poll_at = now if self._should_poll(ticket, now) else None
+        elif before in (Status.RESOLVED, *_ENDED):
+            ticket.reminder_at = ticket.close_at = None
+        self.public_update(ticket, now)
+
+    def _should_poll(self, ticket: Ticket, now: datetime) -> bool:
+        statement = select(func.max(col(Survey.asked_at))).where(
+            Survey.person_id == ticket.requester_id
+        )
+        last_asked = self.session.exec(statement).one()
+        return self.followups.should_poll(ticket, last_asked, now)
+
+    def ping_moment(self, requester: Person, ticket: Ticket, at: datetime) -> datetime:
+        """Move a requester's ping into their working hours, except for P1."""
+        if ticket.priority == Priority.P1:
+            return at
+        return self.followups.ping_window(requester, ticket, at)

@@ -1,0 +1,175 @@
+"""Service-level clocks on their own: due times, pauses, checkpoints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from desk.calendar import CalendarSettings
+from desk.sla import ServiceLevels, SlaSettings
+from desk.vocabulary import Priority, Status
+from storage.models import Ticket
+
+# Thursday 3 December 2026; the default business calendar is UTC, Monday to Friday 09-17.
+THURSDAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+
+
+def _ticket(
+    priority: Priority, created: datetime = THURSDAY, group: str = "service-desk"
+) -> Ticket:
+    return Ticket(
+        number="HD-1",
+        requester_id=1,
+        title="t",
+        impact="team",
+        urgency="blocked",
+        priority=priority,
+        status=Status.NEW,
+        group_name=group,
+        created_at=created,
+        updated_at=created,
+    )
+
+
+@pytest.mark.parametrize(
+    ("priority", "created", "response", "resolution"),
+    [
+        # P1 counts around the clock: 15 minutes and 4 hours, even at night.
+        (
+            Priority.P1,
+            datetime(2026, 12, 5, 3, 0, tzinfo=UTC),
+            "2026-12-05 03:15",
+            "2026-12-05 07:00",
+        ),
+        # P2: 30 minutes and 8 business hours, over the evening.
+        (Priority.P2, THURSDAY, "2026-12-03 14:30", "2026-12-04 14:00"),
+        # P3 from Friday afternoon: 4 hours reach into Monday, 3 business days into Wednesday.
+        (
+            Priority.P3,
+            datetime(2026, 12, 4, 15, 0, tzinfo=UTC),
+            "2026-12-07 11:00",
+            "2026-12-09 15:00",
+        ),
+        # P4 from Saturday: counting starts on Monday at nine.
+        (
+            Priority.P4,
+            datetime(2026, 12, 5, 12, 0, tzinfo=UTC),
+            "2026-12-07 17:00",
+            "2026-12-11 17:00",
+        ),
+    ],
+)
+def test_default_targets(
+    priority: Priority, created: datetime, response: str, resolution: str
+) -> None:
+    ticket = _ticket(priority, created)
+
+    ServiceLevels(SlaSettings()).start(ticket)
+
+    assert ticket.response_due_at is not None
+    assert ticket.resolution_due_at is not None
+    assert ticket.response_due_at.strftime("%Y-%m-%d %H:%M") == response
+    assert ticket.resolution_due_at.strftime("%Y-%m-%d %H:%M") == resolution
+
+
+def test_a_pause_moves_the_due_times_by_the_business_time_spent_waiting() -> None:
+    levels = ServiceLevels(SlaSettings())
+    ticket = _ticket(Priority.P3, datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    levels.start(ticket)
+    before = ticket.resolution_due_at
+
+    levels.pause(ticket, datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    paused_check = ticket.sla_check_at
+    levels.resume(ticket, datetime(2026, 12, 8, 12, 0, tzinfo=UTC))
+
+    assert paused_check is None
+    assert before == datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
+    assert ticket.resolution_due_at == datetime(2026, 12, 11, 10, 0, tzinfo=UTC)
+    assert ticket.paused_at is None
+    assert ticket.sla_check_at is not None
+
+
+def test_checkpoints_warn_then_breach_then_tell_management() -> None:
+    levels = ServiceLevels(SlaSettings(management_after=60))
+    ticket = _ticket(Priority.P2)
+    levels.start(ticket)
+
+    points = sorted((c.at, c.name) for c in levels.checkpoints(ticket))
+
+    assert [(at.strftime("%d %H:%M:%S"), name) for at, name in points] == [
+        ("03 14:22:30", "response:warn:75"),
+        ("03 14:30:00", "response:breach"),
+        ("03 15:30:00", "response:management"),
+        ("04 12:00:00", "resolution:warn:75"),
+        ("04 14:00:00", "resolution:breach"),
+        ("04 15:00:00", "resolution:management"),
+    ]
+    assert ticket.sla_check_at == points[0][0]
+
+
+def test_a_first_response_stops_the_response_clock_and_fired_points_stay_fired() -> None:
+    levels = ServiceLevels(SlaSettings())
+    ticket = _ticket(Priority.P2)
+    levels.start(ticket)
+
+    ticket.first_response_at = THURSDAY + timedelta(minutes=5)
+    ticket.sla_fired = ["resolution:warn:75"]
+    levels.schedule(ticket)
+
+    assert ticket.sla_check_at == datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+    assert levels.due_now(ticket, THURSDAY + timedelta(days=2))[0].name == "resolution:breach"
+
+
+def test_resolved_tickets_have_no_checkpoints() -> None:
+    levels = ServiceLevels(SlaSettings())
+    ticket = _ticket(Priority.P2)
+    levels.start(ticket)
+    ticket.status = Status.RESOLVED
+
+    levels.schedule(ticket)
+
+    assert ticket.sla_check_at is None
+
+
+def test_a_group_may_count_on_its_own_calendar() -> None:
+    berlin = CalendarSettings(time_zone="Europe/Berlin")
+    settings = SlaSettings(
+        calendars={**SlaSettings().calendars, "berlin": berlin},
+        group_calendars={"network": "berlin"},
+    )
+    ticket = _ticket(Priority.P2, group="network")
+
+    ServiceLevels(settings).start(ticket)
+
+    # 14:00 UTC is 15:00 in Berlin; 8 business hours end at 15:00 Berlin the next day.
+    assert ticket.resolution_due_at == datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"policies": {"P1": {"response": "15m", "resolution": "4h"}}},
+            "no target for P2, P3, P4",
+        ),
+        ({"group_calendars": {"network": "moon"}}, "names calendar 'moon'"),
+        ({"warn_at": [1.5]}, "between 0 and 1"),
+        ({"management_after": "soon"}, "'soon' is not a duration"),
+    ],
+)
+def test_bad_settings_are_named(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        SlaSettings.model_validate(settings)
+
+
+def test_durations_read_minutes_and_hours() -> None:
+    settings = SlaSettings.model_validate(
+        {"policies": {p.value: {"response": "90m", "resolution": "1.5h"} for p in Priority}}
+    )
+
+    assert (
+        settings.policies[Priority.P1].response,
+        settings.policies[Priority.P1].resolution,
+    ) == (90, 90)
