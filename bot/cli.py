@@ -19,7 +19,7 @@ from bot.service import Helpdesk
 from desk.clock import SystemClock
 from desk.directory import Directory, ImportReport
 from desk.errors import ConfigError, DatabaseError, HelpdeskError
-from jobs.scheduler import Runner, start_scheduler
+from jobs.scheduler import JOB_NAMES, Runner, jobs, start_scheduler
 from storage.database import (
     SchemaState,
     current_revision,
@@ -143,16 +143,33 @@ def sla_explain(context: click.Context, ticket: str) -> None:
         _fail(str(error), EXIT_INPUT)
 
 
-@main.command("jobs")
+@main.group("jobs", invoke_without_command=True)
 @click.pass_context
 def jobs_command(context: click.Context) -> None:
     """List the scheduled jobs with their last and next runs."""
+    if context.invoked_subcommand is not None:
+        return
     config = _load(context)
     try:
         engine = open_database(config)
     except DatabaseError as error:
         _fail(str(error), EXIT_DATABASE)
     click.echo(describe_jobs(engine, config))
+
+
+@jobs_command.command("run")
+@click.argument("name", type=click.Choice(JOB_NAMES))
+@click.pass_context
+def jobs_run(context: click.Context, name: str) -> None:
+    """Run one job now, once (for cron, or to catch up after downtime)."""
+    config = _load(context)
+    try:
+        engine = open_database(config)
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+    job = {job.name: job for job in jobs(config.jobs.intervals())}[name]
+    result = Runner(engine, config.rules(), SystemClock(), config.jobs.batch).run(job)
+    click.echo(f"{name}: {result}")
 
 
 @main.group()

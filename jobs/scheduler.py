@@ -38,6 +38,11 @@ def _cleanup(sweeper: Sweeper, limit: int) -> SweepResult:
     return SweepResult(due=deleted, acted=deleted)
 
 
+JOB_NAMES = ("sla", "pings", "reminders", "polls", "cleanup")
+# One run takes at most this many batches, so a run always ends; the next run goes on.
+MAX_BATCHES = 1000
+
+
 def jobs(intervals: dict[str, float]) -> list[Job]:
     """Return every scheduled job with its interval in seconds."""
     return [
@@ -69,20 +74,26 @@ class Runner:
         self.batch = batch
 
     def run(self, job: Job, next_run: datetime | None = None) -> SweepResult:
-        """Run a job now; its work and its run record commit together or not at all."""
+        """Run a job now, a batch per transaction, until fewer than a batch are due."""
         started = self.clock.now()
+        total = SweepResult()
         try:
-            with unit_of_work(self.engine, writing=True) as session:
-                result = job.sweep(Sweeper(session, self.rules, self.clock), self.batch)
-                self._record(session, job, started, str(result), next_run)
+            for _ in range(MAX_BATCHES):
+                with unit_of_work(self.engine, writing=True) as session:
+                    result = job.sweep(Sweeper(session, self.rules, self.clock), self.batch)
+                    total.due += result.due
+                    total.acted += result.acted
+                    self._record(session, job, started, str(total), next_run)
+                if result.due < self.batch:
+                    break
         except Exception as error:
             logger.exception("Job failed job=%s", job.name)
             with unit_of_work(self.engine) as session:
                 self._record(session, job, started, f"failed: {type(error).__name__}", next_run)
             raise
-        if result.acted:
-            logger.info("Job ran job=%s due=%d acted=%d", job.name, result.due, result.acted)
-        return result
+        if total.acted:
+            logger.info("Job ran job=%s due=%d acted=%d", job.name, total.due, total.acted)
+        return total
 
     def _record(
         self,
