@@ -156,3 +156,46 @@ def test_two_terminals_carry_a_ticket_from_report_to_fix(database_url: str) -> N
         "Sam Okafor resolved your ticket HD-1 (Printer jams):\n  Cleaned the feed roller\n"
     )
     assert employee.endswith("Glad it is fixed! HD-1 is closed. Thank you for confirming.\n\n")
+
+
+def test_sla_explain_shows_calendar_targets_and_pauses(database_url: str) -> None:
+    as_alex = "my vpn keeps dropping since this morning, rebooted\n2\n3\n1\n"
+    helpdesk("chat", "--as", "alex@example.com", stdin=as_alex, database_url=database_url)
+    helpdesk(
+        "chat",
+        "--as",
+        "sam@example.com",
+        stdin="claim HD-1\nwait HD-1 user which office?\n",
+        database_url=database_url,
+    )
+
+    result = helpdesk("sla", "explain", "hd1", database_url=database_url)
+    missing = helpdesk("sla", "explain", "HD-77", database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "HD-1 P2 waiting_on_user, group service-desk"
+    assert lines[1] == "Calendar: business: UTC, Mon-Fri 09:00-17:00"
+    assert lines[2] == "Targets for P2: first response 30m, resolution 8h 00m of calendar time"
+    assert lines[4].startswith("Paused:          ")
+    assert lines[4].endswith(" to now (0m of calendar time given back)")
+    assert lines[5].startswith("First response:  due ")
+    assert "; met at " in lines[5]
+    assert lines[-1] == "Next check:      -"
+    assert (missing.returncode, missing.stderr) == (4, "helpdesk: There is no ticket HD-77.\n")
+
+
+def test_jobs_lists_every_job_and_runs_one(database_url: str) -> None:
+    ran = helpdesk("jobs", "run", "polls", database_url=database_url)
+    listing = helpdesk("jobs", database_url=database_url)
+    unknown = helpdesk("jobs", "run", "laundry", database_url=database_url)
+
+    assert ran.stdout == "polls: 0 due, 0 acted on\n"
+    names = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
+    assert names == ["sla", "pings", "reminders", "polls", "cleanup"]
+    assert "0 due, 0 acted on" in listing.stdout.splitlines()[4]
+    assert "never ran" in listing.stdout.splitlines()[1]
+    assert unknown.returncode == 2
+    assert (
+        "'laundry' is not one of 'sla', 'pings', 'reminders', 'polls', 'cleanup'" in unknown.stderr
+    )

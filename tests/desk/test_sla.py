@@ -8,9 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from desk.calendar import CalendarSettings
+from desk.followup import FollowUps, FollowUpSettings
 from desk.sla import ServiceLevels, SlaSettings
 from desk.vocabulary import Priority, Status
-from storage.models import Ticket
+from storage.models import Person, Ticket
 
 # Thursday 3 December 2026; the default business calendar is UTC, Monday to Friday 09-17.
 THURSDAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
@@ -173,3 +174,45 @@ def test_durations_read_minutes_and_hours() -> None:
         settings.policies[Priority.P1].response,
         settings.policies[Priority.P1].resolution,
     ) == (90, 90)
+
+
+@pytest.mark.parametrize(("rate", "expected"), [(0.0, 0), (1.0, 200)])
+def test_poll_sampling_takes_the_configured_share(rate: float, expected: int) -> None:
+    followups = FollowUps(FollowUpSettings(poll_rate=rate), CalendarSettings())
+    tickets = [_ticket(Priority.P3) for _ in range(200)]
+    for index, ticket in enumerate(tickets):
+        ticket.number = f"HD-{index}"
+
+    polled = sum(followups.should_poll(ticket, None, THURSDAY) for ticket in tickets)
+
+    assert polled == expected
+
+
+def test_poll_sampling_of_a_half_is_near_a_half_and_stable() -> None:
+    followups = FollowUps(FollowUpSettings(poll_rate=0.5), CalendarSettings())
+    tickets = [_ticket(Priority.P3) for _ in range(1000)]
+    for index, ticket in enumerate(tickets):
+        ticket.number = f"HD-{index}"
+
+    first = [followups.should_poll(ticket, None, THURSDAY) for ticket in tickets]
+    second = [followups.should_poll(ticket, None, THURSDAY) for ticket in tickets]
+
+    assert first == second
+    assert 450 < sum(first) < 550
+
+
+def test_p1_pings_ignore_the_requesters_working_hours() -> None:
+    followups = FollowUps(FollowUpSettings(), CalendarSettings())
+    requester = Person(
+        email="a@example.com",
+        name="A",
+        time_zone="Europe/Berlin",
+        created_at=THURSDAY,
+        updated_at=THURSDAY,
+    )
+    midnight = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
+
+    assert followups.ping_window(requester, _ticket(Priority.P1), midnight) == midnight
+    assert followups.ping_window(requester, _ticket(Priority.P2), midnight) == datetime(
+        2026, 12, 7, 8, 0, tzinfo=UTC
+    )
