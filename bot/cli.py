@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
 import click
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.adapters.console import ConsoleAdapter
 from bot.admin import describe_jobs, explain_sla
@@ -20,6 +23,11 @@ from desk.clock import SystemClock
 from desk.directory import Directory, ImportReport
 from desk.errors import ConfigError, DatabaseError, HelpdeskError
 from jobs.scheduler import JOB_NAMES, Runner, jobs, start_scheduler
+from kb.articles import load as load_articles
+from kb.evaluate import evaluate, read_queries, write_predictions
+from kb.index import KnowledgeBase
+from kb.query import Synonyms
+from kb.triage import suggest
 from storage.database import (
     SchemaState,
     current_revision,
@@ -285,3 +293,110 @@ def check(context: click.Context) -> None:
         f"{context.obj['config_path']}: valid; database {safe_url(config.database.url)}, "
         f"{len(config.directory.people)} people listed"
     )
+
+
+@main.group()
+def kb() -> None:
+    """The knowledge base: index, search and measure it."""
+
+
+@kb.command("index")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def kb_index(context: click.Context, directory: Path | None) -> None:
+    """Load the articles of DIRECTORY (default: the configured kb articles) into search."""
+    config = _load(context)
+    folder = directory or config.kb.articles
+    if not folder.is_dir():
+        _fail(f"{folder} is not a folder of articles", EXIT_INPUT)
+    articles, problems = load_articles(folder)
+    engine = _open(config)
+    with unit_of_work(engine) as session:
+        report = _knowledge_base(session, config).index(articles, SystemClock().now())
+    click.echo(
+        f"Indexed {folder}: added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {report.unchanged}, removed {len(report.removed)}, "
+        f"skipped {len(problems)}."
+    )
+    for problem in problems:
+        click.echo(f"  skipped {problem}")
+    if problems:
+        sys.exit(EXIT_INPUT)
+
+
+@kb.command("search")
+@click.argument("query")
+@click.option("--limit", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, title, score}.")
+@click.pass_context
+def kb_search(context: click.Context, query: str, limit: int, as_json: bool) -> None:
+    """Find the articles that answer QUERY, best first; nothing when none is good enough."""
+    config = _load(context)
+    with Session(_open(config)) as session:
+        hits = _knowledge_base(session, config).search(query, limit=limit, audience="agents")
+    if as_json:
+        rows = [{"id": hit.id, "title": hit.title, "score": hit.score} for hit in hits]
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for hit in hits:
+        click.echo(f"{hit.score:.2f}  {hit.id}  {hit.title}")
+    if not hits:
+        click.echo("No article answers that well enough.")
+
+
+@kb.command("eval")
+@click.argument("queries", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--predictions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write, per query, the ranked article ids and the suggested category.",
+)
+@click.pass_context
+def kb_eval(
+    context: click.Context, queries: Path, as_json: bool, predictions: Path | None
+) -> None:
+    """Measure findability against labelled QUERIES (JSONL: id, text, articles, category)."""
+    config = _load(context)
+    try:
+        labelled = read_queries(queries)
+    except HelpdeskError as error:
+        _fail(str(error), EXIT_INPUT)
+    with Session(_open(config)) as session:
+        kb_ = _knowledge_base(session, config)
+        figures, predicted = evaluate(labelled, kb_, config.triage)
+    if predictions is not None:
+        write_predictions(predictions, predicted)
+    if as_json:
+        click.echo(json.dumps(asdict(figures)))
+        return
+    for name, value in asdict(figures).items():
+        click.echo(f"{name:<20} {value}")
+
+
+@main.command("triage")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print {category, confidence} as JSON.")
+@click.pass_context
+def triage(context: click.Context, text: str, as_json: bool) -> None:
+    """Suggest the category of a problem described in TEXT."""
+    config = _load(context)
+    with Session(_open(config)) as session:
+        suggestion = suggest(text, config.triage, _knowledge_base(session, config))
+    if as_json:
+        click.echo(
+            json.dumps({"category": suggestion.category, "confidence": suggestion.confidence})
+        )
+        return
+    click.echo(f"{suggestion.category or 'unsure'} ({suggestion.confidence:.2f})")
+
+
+def _open(config: Config) -> Engine:
+    try:
+        return open_database(config)
+    except DatabaseError as error:
+        _fail(str(error), EXIT_DATABASE)
+
+
+def _knowledge_base(session: Session, config: Config) -> KnowledgeBase:
+    return KnowledgeBase(session, Synonyms.load(config.kb.synonyms), config.kb)

@@ -24,6 +24,8 @@ from desk.rules import Rules
 from desk.sla import SlaSettings
 from desk.teams import GroupSettings, Routing, Teams, Vendor
 from flows.conversation import ChatPolicy
+from kb.index import KbSettings
+from kb.triage import TriageSettings
 
 DEFAULT_PATH = Path("config.yaml")
 CONFIG_ENV = "HELPDESK_CONFIG"
@@ -98,6 +100,8 @@ class Config(_Section):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     follow_up: FollowUpSettings = Field(default_factory=FollowUpSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    kb: KbSettings = Field(default_factory=KbSettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
     chat: ChatPolicy = Field(default_factory=ChatPolicy)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)

@@ -116,6 +116,10 @@ class Ticket(SQLModel, table=True):
     # Service-level events already fired, such as "response:warn:75" or "resolution:breach".
     sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     last_public_at: datetime | None = _time()
+    # Articles offered during intake, and whether one ended the problem without a ticket.
+    offered_articles: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class TicketEvent(SQLModel, table=True):
@@ -157,6 +161,40 @@ class JobRun(SQLModel, table=True):
     last_finished_at: datetime | None = _time()
     last_result: str = Field(default="", max_length=500)
     next_run_at: datetime | None = _time()
+
+
+class KbArticle(SQLModel, table=True):
+    """A knowledge-base article as indexed: its text, and the terms search compares with."""
+
+    __tablename__ = "kb_article"
+
+    id: str = Field(primary_key=True, max_length=100)
+    title: str = Field(max_length=300)
+    category: str = Field(max_length=64, index=True)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="en", max_length=16)
+    audience: str = Field(default="employees", max_length=16)
+    last_reviewed: str = Field(default="", max_length=32)
+    body: str = Field(default="")
+    path: str = Field(default="", max_length=500)
+    digest: str = Field(max_length=64)
+    # Space-separated search terms (English stems, Chinese bigrams): title and tags, and all.
+    title_terms: str = Field(default="")
+    terms: str = Field(default="")
+    indexed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class KbRating(SQLModel, table=True):
+    """An employee's verdict on an article offered to them, and where it was offered."""
+
+    __tablename__ = "kb_rating"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(max_length=100, index=True)
+    person_id: int = Field(foreign_key="person.id")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    helped: bool
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class Conversation(SQLModel, table=True):

@@ -1,0 +1,160 @@
+"""The knowledge base on every backend: indexing, search, Chinese, typos, thresholds, triage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kb.articles import ARTICLES, Article, load, parse, render
+from kb.evaluate import evaluate, read_queries
+from kb.index import KbSettings, KnowledgeBase
+from kb.query import Synonyms
+from kb.text import bigrams, index_text, segment
+from kb.triage import TriageSettings, suggest
+from storage.database import unit_of_work
+
+NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+SYNONYMS = Synonyms.load(Path(__file__).parent.parent.parent / "kb" / "synonyms.yaml")
+QUERIES = Path(__file__).parent.parent.parent / "kb" / "eval" / "queries.jsonl"
+
+
+@pytest.fixture
+def indexed(engine: Engine) -> Engine:
+    articles, problems = load(ARTICLES)
+    assert problems == []
+    with unit_of_work(engine) as session:
+        KnowledgeBase(session, SYNONYMS).index(articles, NOW)
+    return engine
+
+
+def _search(engine: Engine, query: str, **options: object) -> list[str]:
+    with Session(engine) as session:
+        hits = KnowledgeBase(session, SYNONYMS).search(query, **options)  # type: ignore[arg-type]
+    return [hit.id for hit in hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("my vpn keeps dropping", "vpn-connection-drops"),
+        ("outlok not syncing my mail", "outlook-not-syncing"),
+        ("pasword expired", "password-expired"),
+        ("vpn老是掉线", "zh-vpn-connection-drops"),
+        ("在家怎么打印", "zh-printing-at-home"),
+        ("no sound in zoom", "meeting-no-audio"),
+        ("i clicked a link in a weird email", "report-phishing"),
+    ],
+)
+def test_people_find_the_article_that_answers_them(
+    indexed: Engine, query: str, expected: str
+) -> None:
+    assert _search(indexed, query)[0] == expected
+
+
+@pytest.mark.parametrize("query", ["i need a new chair", "can you reset the coffee machine", ""])
+def test_nothing_good_enough_means_an_empty_list(indexed: Engine, query: str) -> None:
+    assert _search(indexed, query) == []
+
+
+def test_employees_never_see_agents_articles(indexed: Engine) -> None:
+    query = "how do i collect the vpn client logs for an escalation"
+
+    assert "agent-vpn-log-collection" not in _search(indexed, query, limit=10)
+    assert _search(indexed, query, audience="agents")[0] == "agent-vpn-log-collection"
+
+
+def test_reindexing_is_incremental(engine: Engine, tmp_path: Path) -> None:
+    articles, _ = load(ARTICLES)
+    with unit_of_work(engine) as session:
+        first = KnowledgeBase(session, SYNONYMS).index(articles, NOW)
+    changed = Article(**{**articles[0].__dict__, "body": articles[0].body + "\nOne more step."})
+    with unit_of_work(engine) as session:
+        second = KnowledgeBase(session, SYNONYMS).index([changed, *articles[1:-1]], NOW)
+
+    assert (len(first.added), first.unchanged) == (len(articles), 0)
+    assert (second.added, second.updated) == ([], [articles[0].id])
+    assert second.unchanged == len(articles) - 2
+    assert second.removed == [articles[-1].id]
+    assert _search(engine, articles[-1].title, limit=10).count(articles[-1].id) == 0
+
+
+def test_the_labelled_set_is_findable(indexed: Engine) -> None:
+    with Session(indexed) as session:
+        figures, predictions = evaluate(
+            read_queries(QUERIES), KnowledgeBase(session, SYNONYMS), TriageSettings()
+        )
+
+    assert len(predictions) == figures.queries == 126
+    assert figures.hit_at_1 >= 0.85
+    assert figures.hit_at_3 >= 0.88
+    assert figures.no_answer_recall >= 0.6
+    assert figures.triage_accuracy >= 0.7
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my vpn keeps dropping", "network"),
+        ("outlook wont sync my mail", "application"),
+        ("locked out after too many password attempts", "access"),
+        ("打印机连不上", "hardware"),
+    ],
+)
+def test_triage_suggests_a_category(indexed: Engine, text: str, expected: str) -> None:
+    with Session(indexed) as session:
+        suggestion = suggest(text, TriageSettings(), KnowledgeBase(session, SYNONYMS))
+
+    assert suggestion.category == expected
+    assert 0 < suggestion.confidence <= 1
+
+
+def test_triage_is_unsure_of_nonsense(indexed: Engine) -> None:
+    with Session(indexed) as session:
+        suggestion = suggest(
+            "lorem ipsum dolor", TriageSettings(), KnowledgeBase(session, SYNONYMS)
+        )
+
+    assert (suggestion.category, suggestion.confidence) == (None, 0.0)
+
+
+def test_chinese_is_split_into_known_words_and_bigrams() -> None:
+    assert bigrams("打印机") == ["打印", "印机"]
+    assert index_text("VPN 老是掉线") == "vpn 老是 是掉 掉线"
+    assert segment("密码过期了登不上", ["密码", "过期", "登不上"]) == [
+        ("密码", True),
+        ("过期", True),
+        ("了", False),
+        ("登不上", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("no front matter", "no front matter"),
+        ("---\nid: x\n---\nbody", "front matter lacks title, category, language, audience"),
+        (
+            "---\nid: x\ntitle: X\ncategory: plumbing\nlanguage: en\naudience: employees\n---\n",
+            "category 'plumbing'",
+        ),
+        ("---\nid: [unclosed\n---\n", "not valid YAML"),
+    ],
+)
+def test_bad_articles_are_named(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse(Path("broken.md"), text)
+
+
+def test_an_article_survives_being_written_back() -> None:
+    article = load(ARTICLES)[0][0]
+
+    assert parse(Path(article.path), render(article)) == article
+
+
+def test_settings_reject_a_score_outside_zero_to_one() -> None:
+    with pytest.raises(ValueError, match="less than or equal to 1"):
+        KbSettings(min_score=3)
