@@ -86,6 +86,7 @@ def run(context: click.Context) -> None:
     """Start every configured adapter; with none configured, the console chat."""
     config = _load(context)
     email = config.console.user
+    _index_knowledge(config)
     click.echo(
         f"No chat platform is configured, so this is the console. You are {email}; "
         "in another terminal try `helpdesk chat --as EMAIL` as someone else.",
@@ -389,6 +390,21 @@ def triage(context: click.Context, text: str, as_json: bool) -> None:
         )
         return
     click.echo(f"{suggestion.category or 'unsure'} ({suggestion.confidence:.2f})")
+
+
+def _index_knowledge(config: Config) -> None:
+    """Bring the knowledge base in line with its folder; unchanged articles cost a hash each."""
+    folder = config.kb.articles
+    if not folder.is_dir():
+        return
+    articles, problems = load_articles(folder)
+    with unit_of_work(_open(config)) as session:
+        report = _knowledge_base(session, config).index(articles, SystemClock().now())
+    for problem in problems:
+        click.echo(f"helpdesk: skipped article {problem}", err=True)
+    if report.added or report.updated or report.removed:
+        changed = len(report.added) + len(report.updated) + len(report.removed)
+        click.echo(f"Knowledge base: {changed} articles indexed from {folder}.", err=True)
 
 
 def _open(config: Config) -> Engine:

@@ -126,7 +126,14 @@ class Config(_Section):
 
     def rules(self) -> Rules:
         """Return everything the desk is configured with."""
-        return Rules.build(self.desk, self.teams(), self.sla, self.follow_up)
+        return Rules.build(
+            self.desk,
+            teams=self.teams(),
+            sla=self.sla,
+            followups=self.follow_up,
+            kb=self.kb,
+            triage=self.triage,
+        )
 
 
 def config_path(explicit: Path | None = None) -> Path:

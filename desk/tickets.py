@@ -29,6 +29,7 @@ from desk.vocabulary import (
     Status,
     Urgency,
 )
+from kb.index import KnowledgeBase
 from storage.models import Person, Ticket, TicketEvent
 from storage.stores import PersonStore, SurveyStore, TicketStore
 
@@ -53,6 +54,7 @@ class TicketDraft:
     tried: str = ""
     category: str | None = None
     masked: tuple[str, ...] = ()
+    offered: tuple[str, ...] = ()
 
 
 def make_title(symptom: str) -> str:
@@ -95,6 +97,7 @@ class TicketDesk:
             priority=priority,
             status=Status.NEW,
             group_name=self.teams.route(draft.category, draft.symptom, requester.department),
+            offered_articles=list(draft.offered),
             created_at=now,
             updated_at=now,
         )
@@ -123,9 +126,19 @@ class TicketDesk:
         if agent is None:
             members = [person.id for person in self.people.list_members(group) if is_agent(person)]
             key = f"queued:{ticket.number}:{created.id}"
-            self.notify.people_by_id(members, "notify/queued", key, summary(ticket))
+            context = {**summary(ticket), "articles": self.suggested_articles(ticket)}
+            self.notify.people_by_id(members, "notify/queued", key, context)
             return
         self.assign(ticket, agent, actor=None)
+
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base, searched within this desk's transaction."""
+        return KnowledgeBase(self.store.session, self.rules.synonyms, self.rules.kb)
+
+    def suggested_articles(self, ticket: Ticket) -> list[dict[str, str]]:
+        """Articles an agent may want for a ticket: the closest to its symptom, any audience."""
+        hits = self.knowledge().search(ticket.symptom, limit=3, audience="agents")
+        return [{"id": hit.id, "title": hit.title} for hit in hits]
 
     def assign(self, ticket: Ticket, agent: Person, actor: Person | None) -> TicketEvent:
         """Give a ticket to an agent, tell them and the requester, and record it."""
@@ -138,7 +151,8 @@ class TicketDesk:
             self.move(ticket, Move.TRIAGE, actor)
         context = {**summary(ticket), "agent": agent.name}
         key = f"assigned:{ticket.number}:{event.id}"
-        self.notify.person(agent, "notify/assigned", key, context)
+        articles = self.suggested_articles(ticket)
+        self.notify.person(agent, "notify/assigned", key, {**context, "articles": articles})
         self.tell_requester(ticket, "notify/taken", key, context)
         logger.info("Ticket assigned ticket=%s agent=%s", ticket.number, agent.id)
         return event

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desk.articles import Drafts
 from desk.errors import AccessDenied, HelpdeskError, InvalidInput
 from desk.tickets import is_agent
 from desk.work import Workbench
@@ -131,6 +132,23 @@ def _duty(bench: Workbench, turn: Turn, rest: str) -> Outcome:
     return _done("agent/duty", on=state == "on")
 
 
+def _kb(bench: Workbench, turn: Turn, rest: str) -> Outcome:
+    bench.require_agent(turn.person)
+    action, _, argument = rest.strip().partition(" ")
+    argument = argument.strip()
+    _need(argument, "kb")
+    drafts = Drafts(bench.tickets.session, bench)
+    if action == "search":
+        hits = bench.desk.knowledge().search(argument, limit=5, audience="agents")
+        return _done("agent/kb_results", query=argument, hits=hits)
+    if action == "draft":
+        return _done("agent/kb_draft", draft=drafts.draft(turn.person, argument))
+    if action == "publish":
+        article = drafts.publish(turn.person, argument, bench.desk.rules.kb.articles)
+        return _done("agent/kb_published", article=article)
+    raise InvalidInput(f"Usage: {COMMANDS['kb'].usage}")
+
+
 def _help(bench: Workbench, turn: Turn, rest: str) -> Outcome:
     command = COMMANDS.get(rest.strip().lower())
     return _done("agent/help", commands=list(COMMANDS.values()), command=command)
@@ -173,6 +191,12 @@ COMMANDS: dict[str, Command] = {
         Command("reopen", "reopen HD-1 reason", "reopen a resolved or closed ticket", _reopen),
         Command("cancel", "cancel HD-1 reason", "cancel a ticket", _cancel),
         Command("duty", "duty on | duty off", "take or stop taking assigned tickets", _duty),
+        Command(
+            "kb",
+            "kb search QUERY | kb draft HD-1 | kb publish DRAFT",
+            "search articles; draft one from a resolved ticket; publish a draft (leads)",
+            _kb,
+        ),
         Command("help", "help [command]", "this list, or one command", _help),
     )
 }

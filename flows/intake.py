@@ -9,6 +9,7 @@ from typing import Any
 
 from desk.tickets import TicketDraft
 from desk.vocabulary import Impact, Urgency
+from flows import offer
 from flows.conversation import Outcome, State, Turn, say
 from flows.extract import Details, extract_details, parse_impact, parse_tried, parse_urgency
 from flows.messages import Button, Reply
@@ -16,9 +17,22 @@ from flows.when import parse_since
 
 FLOW = "intake"
 FIELDS = ("symptom", "since", "device", "tried", "impact", "urgency")
+# The category is never asked: triage suggests it, and the person may change it.
+EDITABLE = (*FIELDS, "category")
 CONFIRM = "confirm"
 EDIT = "edit"
 CONFIRM_CHOICES = ("yes", "edit", "cancel")
+# Chinese names of the default categories, as people may type them.
+CATEGORY_WORDS = {
+    "网络": "network",
+    "系统": "system",
+    "应用": "application",
+    "软件": "application",
+    "安全": "security",
+    "硬件": "hardware",
+    "权限": "access",
+    "账号": "access",
+}
 # Words that name a field when the person types rather than presses a button.
 FIELD_WORDS = {
     "symptom": {"symptom", "problem", "what is wrong", "description", "问题"},
@@ -27,6 +41,7 @@ FIELD_WORDS = {
     "tried": {"tried", "already tried", "what i tried", "尝试"},
     "impact": {"impact", "who is affected", "affected", "影响"},
     "urgency": {"urgency", "how urgent", "urgent", "紧急"},
+    "category": {"category", "type", "kind", "类别", "分类"},
 }
 
 _YES = re.compile(
@@ -42,7 +57,7 @@ def start(turn: Turn) -> Outcome:
     details = extract_details(turn.message.text)
     data = _merge({}, details, turn)
     _remember_masked(data, turn)
-    return _ask_next(State(FLOW, FIELDS[0], data), noted=_noted(details))
+    return _ask_next(State(FLOW, FIELDS[0], data), turn, noted=_noted(details))
 
 
 def step(state: State, turn: Turn) -> Outcome:
@@ -52,6 +67,8 @@ def step(state: State, turn: Turn) -> Outcome:
         return _confirm(state, turn)
     if state.step == EDIT:
         return _choose_edit(state, turn)
+    if state.step == offer.OFFER:
+        return offer.step(state, turn, _ask_next)
     return _answer(state, turn)
 
 
@@ -59,16 +76,20 @@ def _answer(state: State, turn: Turn) -> Outcome:
     field = state.step
     value = _CHOICE_PARSERS.get(field, _parse_free_text)(field, turn)
     if value is None:
+        if field == "category":
+            return Outcome(state, [_category_question(turn, retry=True)])
         return Outcome(state, [_question(field, retry=True)])
 
     if field == "symptom":
         state.data = _merge(state.data, extract_details(turn.message.text), turn)
     state.data[field] = value
+    if field == "category":
+        state.data["category_chosen"] = True
     if field == "since":
         state.data["since_at"] = _since_at(value, turn)
     if state.data.pop("editing", False):
         return _summary(state)
-    return _ask_next(state)
+    return _ask_next(state, turn)
 
 
 def _parse_free_text(field: str, turn: Turn) -> str | None:
@@ -110,9 +131,6 @@ def _chosen(turn: Turn, action: str, values: Sequence[str]) -> str | None:
     return None
 
 
-_CHOICE_PARSERS = {"impact": _parse_choice, "urgency": _parse_choice}
-
-
 def _confirm(state: State, turn: Turn) -> Outcome:
     choice = _chosen(turn, "confirm", CONFIRM_CHOICES) or turn.message.text.strip().lower()
     if choice == "cancel":
@@ -126,11 +144,28 @@ def _confirm(state: State, turn: Turn) -> Outcome:
 
 
 def _choose_edit(state: State, turn: Turn) -> Outcome:
-    field = _chosen(turn, "edit", FIELDS) or _field_by_label(turn.message.text)
+    field = _chosen(turn, "edit", EDITABLE) or _field_by_label(turn.message.text)
     if field is None:
         return Outcome(state, [say("intake/choose"), _edit_question()])
     state.data["editing"] = True
-    return Outcome(State(FLOW, field, state.data), [_question(field)])
+    question = _category_question(turn) if field == "category" else _question(field)
+    return Outcome(State(FLOW, field, state.data), [question])
+
+
+def _category_question(turn: Turn, *, retry: bool = False) -> Reply:
+    categories = turn.desk.policy.categories
+    buttons = tuple(
+        Button("category", name, "category.name", {"name": name}) for name in categories
+    )
+    return Reply(template="intake/ask_category", context={"retry": retry}, buttons=buttons)
+
+
+def _parse_category(field: str, turn: Turn) -> str | None:
+    categories = list(turn.desk.policy.categories)
+    chosen = _chosen(turn, field, categories)
+    text = turn.message.text.strip().lower()
+    text = CATEGORY_WORDS.get(text, text)
+    return chosen or (text if text in categories else None)
 
 
 def _field_by_label(text: str) -> str | None:
@@ -138,7 +173,12 @@ def _field_by_label(text: str) -> str | None:
     return next((field for field, names in FIELD_WORDS.items() if words in names), None)
 
 
-def _ask_next(state: State, noted: list[tuple[str, str]] | None = None) -> Outcome:
+def _ask_next(state: State, turn: Turn, noted: list[tuple[str, str]] | None = None) -> Outcome:
+    offered = offer.maybe_offer(state, turn)
+    if offered is not None:
+        if noted:
+            offered.replies.insert(0, say("intake/noted", noted=noted))
+        return offered
     missing = [field for field in FIELDS if not state.data.get(field)]
     if not missing:
         outcome = _summary(state)
@@ -161,7 +201,7 @@ def _question(
 
 
 def _edit_question() -> Reply:
-    buttons = tuple(Button("edit", field, f"field.{field}") for field in FIELDS)
+    buttons = tuple(Button("edit", field, f"field.{field}") for field in EDITABLE)
     return Reply(template="intake/ask_edit", buttons=buttons)
 
 
@@ -223,4 +263,13 @@ def _draft(data: dict[str, Any]) -> TicketDraft:
         device=data.get("device", ""),
         tried=data.get("tried", ""),
         masked=tuple(data.get("masked", ())),
+        category=data.get("category"),
+        offered=tuple(data.get("offered", ())),
     )
+
+
+_CHOICE_PARSERS = {
+    "impact": _parse_choice,
+    "urgency": _parse_choice,
+    "category": _parse_category,
+}

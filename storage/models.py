@@ -197,6 +197,24 @@ class KbRating(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class KbDraft(SQLModel, table=True):
+    """An article drafted from a resolved ticket, waiting for a lead to publish it."""
+
+    __tablename__ = "kb_draft"
+
+    id: str = Field(primary_key=True, max_length=100)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    author_id: int = Field(foreign_key="person.id")
+    title: str = Field(max_length=300)
+    category: str = Field(max_length=64)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="en", max_length=16)
+    body: str = Field(default="")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    published_at: datetime | None = _time()
+    published_by: int | None = Field(default=None, foreign_key="person.id")
+
+
 class Conversation(SQLModel, table=True):
     """Where a person's conversation in one chat stands, so any process can go on with it."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def test_run_without_platforms_is_the_console_as_the_demo_employee(database_url:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Hi Alex Rivera, I am the IT helpdesk.")
     assert "this is the console. You are alex@example.com" in result.stderr
+    assert "Knowledge base: 30 articles indexed from" in result.stderr
 
 
 def test_a_broken_config_stops_at_start_naming_the_key(tmp_path: Path) -> None:
@@ -199,3 +201,63 @@ def test_jobs_lists_every_job_and_runs_one(database_url: str) -> None:
     assert (
         "'laundry' is not one of 'sla', 'pings', 'reminders', 'polls', 'cleanup'" in unknown.stderr
     )
+
+
+def test_kb_index_search_eval_and_triage(database_url: str, tmp_path: Path) -> None:
+    indexed = helpdesk("kb", "index", database_url=database_url)
+    again = helpdesk("kb", "index", database_url=database_url)
+    found = helpdesk(
+        "kb", "search", "outlok not syncing", "--json", "--limit", "2", database_url=database_url
+    )
+    nothing = helpdesk("kb", "search", "i need a new chair", "--json", database_url=database_url)
+    triaged = helpdesk("triage", "my vpn keeps dropping", "--json", database_url=database_url)
+    predictions = tmp_path / "predictions.jsonl"
+    figures = helpdesk(
+        "kb",
+        "eval",
+        "kb/eval/queries.jsonl",
+        "--json",
+        "--predictions",
+        str(predictions),
+        database_url=database_url,
+    )
+
+    assert indexed.stdout.endswith("added 30, updated 0, unchanged 0, removed 0, skipped 0.\n")
+    assert again.stdout.endswith("added 0, updated 0, unchanged 30, removed 0, skipped 0.\n")
+    rows = json.loads(found.stdout)
+    assert [set(row) for row in rows] == [{"id", "title", "score"}] * len(rows)
+    assert rows[0]["id"] == "outlook-not-syncing"
+    assert json.loads(nothing.stdout) == []
+    suggestion = json.loads(triaged.stdout)
+    assert suggestion["category"] == "network"
+    assert 0 < suggestion["confidence"] <= 1
+    report = json.loads(figures.stdout)
+    assert report["queries"] == 126
+    assert report["hit_at_3"] >= 0.88
+    lines = predictions.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 126
+    assert set(json.loads(lines[0])) == {"id", "articles", "category"}
+
+
+def test_kb_commands_refuse_bad_input_clearly(database_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "q1", "text": "vpn"}\nnot json\n', encoding="utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "broken.md").write_text("no front matter", encoding="utf-8")
+
+    evaluated = helpdesk("kb", "eval", str(bad), database_url=database_url)
+    missing = helpdesk("kb", "index", str(tmp_path / "nowhere"), database_url=database_url)
+    broken = helpdesk("kb", "index", str(folder), database_url=database_url)
+
+    assert evaluated.returncode == 4
+    assert f"helpdesk: {bad}, line 2: not a labelled query" in evaluated.stderr
+    assert (
+        missing.returncode,
+        missing.stderr.endswith("nowhere is not a folder of articles\n"),
+    ) == (
+        4,
+        True,
+    )
+    assert broken.returncode == 4
+    assert "skipped broken.md: no front matter" in broken.stdout

@@ -18,8 +18,12 @@ from desk.notify import button
 from desk.vocabulary import Urgency
 from flows.agent import COMMANDS
 from flows.conversation import say
+from flows.intake import EDITABLE
 from flows.messages import Button, Reply
-from storage.models import Ticket, TicketEvent
+from flows.offer import NONE, OFFER
+from kb.articles import Article
+from kb.index import Hit
+from storage.models import KbDraft, Ticket, TicketEvent
 
 ENGLISH = TEMPLATES / "en" / "plain"
 CHINESE = TEMPLATES / "zh" / "plain"
@@ -277,6 +281,73 @@ ENGLISH_WORDS_DRAFT = {
     "impact": "just_me",
     "urgency": "difficult",
 }
+# The knowledge base: articles offered during intake (flows.offer cuts a Chinese excerpt at 90
+# characters, an English one at 180), suggested to agents, found, drafted and published.
+HOME_WIFI_ZH = {
+    "id": "zh-home-wifi-slow",
+    "title": "家里 Wi-Fi 慢或不稳定",
+    "excerpt": "在家网速很慢，网页打不开或要转很久；视频会议卡顿，声音断断续续、画面冻住；"
+    "Wi-Fi 时好时坏，经常断网，信号满格却上不了网。下面的方法按从简单到复杂排列，"
+    "大多数情况都能改善。…",
+}
+# Nothing in Chinese answers a VPN that drops, so the English articles are offered.
+VPN_DROPS = {
+    "id": "vpn-connection-drops",
+    "title": "VPN keeps disconnecting",
+    "excerpt": "The VPN connects, but it keeps dropping: every few minutes or hours you see "
+    '"disconnected" or "reconnecting", you get kicked out of shared drives or internal sites, '
+    "or a Teams…",
+}
+HOME_WIFI = {
+    "id": "home-wifi-slow",
+    "title": "Slow or unstable home Wi-Fi",
+    "excerpt": "Your home internet is slow or keeps dropping: pages take ages to load, Teams or "
+    'Zoom says "your network connection is poor", your video freezes or people say you sound '
+    "robotic,…",
+}
+# What desk.tickets.suggested_articles puts in notify/queued and notify/assigned.
+SUGGESTED = [
+    {"id": "vpn-connection-drops", "title": "VPN keeps disconnecting"},
+    {"id": "agent-vpn-log-collection", "title": "Collecting VPN client logs for an escalation"},
+    {"id": "zh-home-wifi-slow", "title": "家里 Wi-Fi 慢或不稳定"},
+]
+HITS = [
+    Hit(
+        "agent-vpn-log-collection",
+        "Collecting VPN client logs for an escalation",
+        0.8712,
+        "network",
+        "en",
+    ),
+    Hit("vpn-connection-drops", "VPN keeps disconnecting", 0.6403, "network", "en"),
+    Hit("zh-home-wifi-slow", "家里 Wi-Fi 慢或不稳定", 0.5127, "network", "zh"),
+]
+# As desk.articles.Drafts.draft writes it from a resolved ticket: its sections in English.
+KB_DRAFT = KbDraft(
+    id="vpn-hd-12",
+    ticket_id=12,
+    author_id=SAM,
+    title="VPN 每隔几分钟就断开",
+    category="network",
+    tags=["vpn", "network"],
+    body="## What this looks like\n\nVPN 每隔几分钟就断开，重新连接也没用\n"
+    "\nAlready tried without success: 重新安装客户端.\n\n"
+    "## Cause\n\nTo be described by the reviewing lead.\n\n"
+    "## What fixed it\n\n供应商更换了网关证书\n\n"
+    "## When to contact IT\n\nIf this does not help, tell the helpdesk what you tried.\n",
+    created_at=_at(3, 8, 0),
+)
+PUBLISHED = Article(
+    id="vpn-hd-12",
+    title="VPN 每隔几分钟就断开",
+    category="network",
+    tags=("vpn", "network"),
+    language="en",
+    audience="employees",
+    last_reviewed="2026-12-03",
+    body=KB_DRAFT.body,
+    path="kb/articles/vpn-hd-12.md",
+)
 
 CASES = [
     pytest.param(
@@ -472,6 +543,104 @@ CASES = [
         id="intake/summary-extracted-words",
     ),
     pytest.param(
+        "intake/summary",
+        {"draft": {**DRAFT, "category": "network"}},
+        "这是您的报修内容，需要我为您创建工单吗？\n"
+        "  问题描述：VPN 每隔几分钟就断开\n"
+        "  开始时间：昨天下午\n"
+        "  设备或应用：VPN\n"
+        "  已尝试的方法：重新安装客户端\n"
+        "  影响范围：我的团队\n"
+        "  紧急程度：无法工作\n"
+        "  类别：网络（network），系统推荐；如需更改，请选择“修改”",
+        id="intake/summary-suggested-category",
+    ),
+    pytest.param(
+        "intake/summary",
+        {"draft": {**DRAFT, "category": "access", "category_chosen": True}},
+        "这是您的报修内容，需要我为您创建工单吗？\n"
+        "  问题描述：VPN 每隔几分钟就断开\n"
+        "  开始时间：昨天下午\n"
+        "  设备或应用：VPN\n"
+        "  已尝试的方法：重新安装客户端\n"
+        "  影响范围：我的团队\n"
+        "  紧急程度：无法工作\n"
+        "  类别：账号与权限（access）",
+        id="intake/summary-chosen-category",
+    ),
+    pytest.param(
+        "intake/summary",
+        {"draft": {**DRAFT, "category": "facilities", "category_chosen": True}},
+        "这是您的报修内容，需要我为您创建工单吗？\n"
+        "  问题描述：VPN 每隔几分钟就断开\n"
+        "  开始时间：昨天下午\n"
+        "  设备或应用：VPN\n"
+        "  已尝试的方法：重新安装客户端\n"
+        "  影响范围：我的团队\n"
+        "  紧急程度：无法工作\n"
+        "  类别：facilities",
+        id="intake/summary-configured-category",
+    ),
+    pytest.param(
+        "intake/ask_category",
+        {"retry": False},
+        "哪个类别最符合您的问题？",
+        id="intake/ask_category",
+    ),
+    pytest.param(
+        "intake/ask_category",
+        {"retry": True},
+        "请从下面的类别中选择一项（输入序号或类别的英文名称都可以）。",
+        id="intake/ask_category-retry",
+    ),
+    pytest.param(
+        "kb/offer",
+        {"articles": [HOME_WIFI_ZH]},
+        "这些文章也许能马上解决您的问题：\n"
+        "  1. 家里 Wi-Fi 慢或不稳定\n"
+        "     在家网速很慢，网页打不开或要转很久；视频会议卡顿，声音断断续续、画面冻住；"
+        "Wi-Fi 时好时坏，经常断网，信号满格却上不了网。下面的方法按从简单到复杂排列，"
+        "大多数情况都能改善。…\n"
+        "发送“read 1”（或“查看 1”）即可在这里阅读全文。其中有哪一篇解决了您的问题吗？",
+        id="kb/offer",
+    ),
+    pytest.param(
+        "kb/offer",
+        {"articles": [VPN_DROPS, HOME_WIFI]},
+        "这些文章也许能马上解决您的问题：\n"
+        "  1. VPN keeps disconnecting\n"
+        f"     {VPN_DROPS['excerpt']}\n"
+        "  2. Slow or unstable home Wi-Fi\n"
+        f"     {HOME_WIFI['excerpt']}\n"
+        "发送“read 1”（或“查看 1”）即可在这里阅读全文。其中有哪一篇解决了您的问题吗？",
+        id="kb/offer-english-articles",
+    ),
+    pytest.param(
+        "kb/article",
+        {
+            "title": "家里 Wi-Fi 慢或不稳定",
+            "body": "## 常见表现\n\n在家网速很慢，网页打不开或要转很久。\n\n"
+            "## 您可以自己先试试\n\n1. **重启光猫和路由器**：拔掉电源等 30 秒再插上。\n",
+        },
+        "家里 Wi-Fi 慢或不稳定\n"
+        "\n"
+        "## 常见表现\n"
+        "\n"
+        "在家网速很慢，网页打不开或要转很久。\n"
+        "\n"
+        "## 您可以自己先试试\n"
+        "\n"
+        "1. **重启光猫和路由器**：拔掉电源等 30 秒再插上。",
+        id="kb/article",
+    ),
+    pytest.param(
+        "kb/glad",
+        {"title": "家里 Wi-Fi 慢或不稳定"},
+        "很高兴《家里 Wi-Fi 慢或不稳定》帮您解决了问题！这次不需要创建工单。"
+        "如果还有其他问题，随时找我。",
+        id="kb/glad",
+    ),
+    pytest.param(
         "tickets/ask_comment",
         {"number": "HD-12"},
         "您想为 HD-12 补充什么内容？",
@@ -647,6 +816,8 @@ CASES = [
         "  reopen HD-1 原因         重新打开已解决或已关闭的工单\n"
         "  cancel HD-1 原因         取消工单\n"
         "  duty on | duty off       开始或停止接收自动分配的工单\n"
+        "  kb search 关键词 | kb draft HD-1 | kb publish 草稿编号 "
+        "搜索知识库文章；根据已解决的工单起草文章；发布草稿（限组长）\n"
         "  help [命令]              显示此列表，或某个命令的用法\n"
         "作为员工，您也可以用自己的话报告问题，或者发送“my tickets”（或“我的工单”）。",
         id="agent/help",
@@ -656,6 +827,61 @@ CASES = [
         {"commands": list(COMMANDS.values()), "command": COMMANDS["escalate"]},
         "escalate HD-1 组名 原因\n  转到专家组",
         id="agent/help-one-command",
+    ),
+    pytest.param(
+        "agent/help",
+        {"commands": list(COMMANDS.values()), "command": COMMANDS["kb"]},
+        "kb search 关键词 | kb draft HD-1 | kb publish 草稿编号\n"
+        "  搜索知识库文章；根据已解决的工单起草文章；发布草稿（限组长）",
+        id="agent/help-kb",
+    ),
+    pytest.param(
+        "agent/kb_results",
+        {"query": "vpn 断线 日志", "hits": HITS},
+        "与“vpn 断线 日志”相关的文章：\n"
+        "  0.87  agent-vpn-log-collection  Collecting VPN client logs for an escalation\n"
+        "  0.64  vpn-connection-drops  VPN keeps disconnecting\n"
+        "  0.51  zh-home-wifi-slow  家里 Wi-Fi 慢或不稳定",
+        id="agent/kb_results",
+    ),
+    pytest.param(
+        "agent/kb_results",
+        {"query": "打印机卡纸", "hits": []},
+        "没有找到能很好地回答“打印机卡纸”的文章。",
+        id="agent/kb_results-none",
+    ),
+    pytest.param(
+        "agent/kb_draft",
+        {"draft": KB_DRAFT},
+        "草稿 vpn-hd-12（类别：network），根据已解决的工单起草：\n"
+        "# VPN 每隔几分钟就断开\n"
+        "\n"
+        "## What this looks like\n"
+        "\n"
+        "VPN 每隔几分钟就断开，重新连接也没用\n"
+        "\n"
+        "Already tried without success: 重新安装客户端.\n"
+        "\n"
+        "## Cause\n"
+        "\n"
+        "To be described by the reviewing lead.\n"
+        "\n"
+        "## What fixed it\n"
+        "\n"
+        "供应商更换了网关证书\n"
+        "\n"
+        "## When to contact IT\n"
+        "\n"
+        "If this does not help, tell the helpdesk what you tried.\n"
+        "\n"
+        "组长可以发送“kb publish vpn-hd-12”发布。",
+        id="agent/kb_draft",
+    ),
+    pytest.param(
+        "agent/kb_published",
+        {"article": PUBLISHED},
+        "已发布 vpn-hd-12，文件为 kb/articles/vpn-hd-12.md；现在搜索就能找到它。",
+        id="agent/kb_published",
     ),
     pytest.param(
         "agent/mine",
@@ -857,9 +1083,25 @@ CASES = [
     ),
     pytest.param(
         "notify/assigned",
+        {**SUMMARY, "status": "triaged", "agent": "Sam Okafor", "articles": SUGGESTED},
+        "HD-12 已分配给您：P2  VPN 每隔几分钟就断开\n"
+        "可能有帮助的文章：《VPN keeps disconnecting》（vpn-connection-drops）；"
+        "《Collecting VPN client logs for an escalation》（agent-vpn-log-collection）；"
+        "《家里 Wi-Fi 慢或不稳定》（zh-home-wifi-slow）",
+        id="notify/assigned",
+    ),
+    pytest.param(
+        "notify/assigned",
+        {**SUMMARY, "status": "triaged", "agent": "Sam Okafor", "articles": []},
+        "HD-12 已分配给您：P2  VPN 每隔几分钟就断开",
+        id="notify/assigned-no-articles",
+    ),
+    # Queued in the outbox before the knowledge base: no articles in the context at all.
+    pytest.param(
+        "notify/assigned",
         {**SUMMARY, "status": "triaged", "agent": "Sam Okafor"},
         "HD-12 已分配给您：P2  VPN 每隔几分钟就断开",
-        id="notify/assigned",
+        id="notify/assigned-queued-before-articles",
     ),
     pytest.param(
         "notify/cancelled",
@@ -922,9 +1164,23 @@ CASES = [
     ),
     pytest.param(
         "notify/queued",
+        {**SUMMARY, "status": "new", "articles": SUGGESTED[:1]},
+        "service-desk 队列有新工单：HD-12 P2  VPN 每隔几分钟就断开\n"
+        "可能有帮助的文章：《VPN keeps disconnecting》（vpn-connection-drops）\n"
+        "发送“claim HD-12”即可接手。",
+        id="notify/queued",
+    ),
+    pytest.param(
+        "notify/queued",
+        {**SUMMARY, "status": "new", "articles": []},
+        "service-desk 队列有新工单：HD-12 P2  VPN 每隔几分钟就断开\n发送“claim HD-12”即可接手。",
+        id="notify/queued-no-articles",
+    ),
+    pytest.param(
+        "notify/queued",
         {**SUMMARY, "status": "new"},
         "service-desk 队列有新工单：HD-12 P2  VPN 每隔几分钟就断开\n发送“claim HD-12”即可接手。",
-        id="notify/queued",
+        id="notify/queued-before-articles",
     ),
     pytest.param(
         "notify/reopened",
@@ -1292,6 +1548,62 @@ def test_buttons_are_labelled_in_chinese() -> None:
         "业务已停止",
     ]
     assert [button.value for button in rendered.buttons] == [member.value for member in Urgency]
+
+
+def test_the_offer_buttons_are_labelled_in_chinese() -> None:
+    # As flows.offer.offer_reply offers them: one per article, then "none of these".
+    articles = [VPN_DROPS, HOME_WIFI]
+    buttons = (
+        *(
+            Button(OFFER, article["id"], "kb.fixed", {"n": index})
+            for index, article in enumerate(articles, 1)
+        ),
+        Button(OFFER, NONE, "kb.none"),
+    )
+    reply = Reply("kb/offer", {"articles": articles}, buttons)
+
+    rendered = Renderer().render(reply, "zh", TIME_ZONE)
+
+    assert [button.label for button in rendered.buttons] == [
+        "第 1 篇解决了问题",
+        "第 2 篇解决了问题",
+        "都没有解决，创建工单",
+    ]
+    assert [button.value for button in rendered.buttons] == [
+        "vpn-connection-drops",
+        "home-wifi-slow",
+        NONE,
+    ]
+
+
+def test_the_category_keeps_its_english_name() -> None:
+    # As flows.intake asks it: the names are also what people type to choose one.
+    categories = ("network", "system", "application", "security", "hardware", "access")
+    buttons = tuple(
+        Button("category", name, "category.name", {"name": name}) for name in categories
+    )
+    reply = Reply("intake/ask_category", {"retry": False}, buttons)
+
+    rendered = Renderer().render(reply, "zh", TIME_ZONE)
+
+    assert [button.label for button in rendered.buttons] == list(categories)
+    assert [button.value for button in rendered.buttons] == list(categories)
+
+
+def test_the_edit_buttons_name_the_category() -> None:
+    buttons = tuple(Button("edit", field, f"field.{field}") for field in EDITABLE)
+
+    rendered = Renderer().render(Reply("intake/ask_edit", buttons=buttons), "zh", TIME_ZONE)
+
+    assert [button.label for button in rendered.buttons] == [
+        "问题描述",
+        "开始时间",
+        "设备或应用",
+        "已尝试的方法",
+        "影响范围",
+        "紧急程度",
+        "类别",
+    ]
 
 
 def test_the_fix_buttons_are_labelled_in_chinese() -> None:
