@@ -80,6 +80,7 @@ class Notifier:
 
 def channel_for(person: Person) -> str:
     """Return the channel a person is reached on."""
-    # TODO(#4): choose Slack or Telegram once those adapters deliver from the outbox.
+    # The console is the only channel that delivers today; a platform adapter that sends from
+    # the outbox will choose by the person's identities.
     del person
     return CONSOLE

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from desk.rules import Rules
 from desk.vocabulary import Priority, Status
-from storage.models import Person, Survey, Ticket
+from storage.models import Person, Survey, Ticket, TicketEvent
 
 _ENDED = (Status.CLOSED, Status.CANCELLED)
 
@@ -39,8 +39,31 @@ class Timers:
         self.levels.schedule(ticket)
 
     def reprioritised(self, ticket: Ticket) -> None:
-        # TODO(#4): credit time paused before a priority change; due times restart from creation.
+        """Recompute due times for the new priority, still crediting every past pause."""
+        waiting_since = ticket.paused_at
+        ticket.paused_at = None
         self.levels.start(ticket)
+        for started, ended in self._pauses(ticket):
+            self.levels.pause(ticket, started)
+            self.levels.resume(ticket, ended)
+        if waiting_since is not None:
+            self.levels.pause(ticket, waiting_since)
+
+    def _pauses(self, ticket: Ticket) -> list[tuple[datetime, datetime]]:
+        """The finished waits on the requester, from the ticket's history."""
+        statement = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.field == "status")
+            .order_by(col(TicketEvent.id))
+        )
+        pauses, started = [], None
+        for event in self.session.exec(statement).all():
+            if event.after == Status.WAITING_ON_USER and started is None:
+                started = event.at
+            elif event.before == Status.WAITING_ON_USER and started is not None:
+                pauses.append((started, event.at))
+                started = None
+        return pauses
 
     def moved(self, ticket: Ticket, before: Status, after: Status, now: datetime) -> None:
         """Pause, resume or stop clocks and set follow-up timers for the new state."""

@@ -248,3 +248,22 @@ def test_jobs_record_their_runs(helpdesk: Helpdesk) -> None:
     runs = list_runs(helpdesk.engine)
     assert runs["sla"].last_result == "0 due, 0 acted on"
     assert runs["sla"].last_started_at == helpdesk.clock.now()
+
+
+def test_a_priority_change_keeps_the_credit_for_past_pauses(
+    helpdesk: Helpdesk, clock: FixedClock
+) -> None:
+    report(helpdesk)
+    chat(helpdesk, SAM, "claim HD-1", "wait HD-1 user which office?")
+    clock.advance(timedelta(hours=2))
+    chat(helpdesk, ALEX, "Berlin")
+    before = _ticket(helpdesk).resolution_due_at
+
+    chat(helpdesk, SAM, "priority HD-1 P3 only one person affected after all")
+
+    after = _ticket(helpdesk).resolution_due_at
+    assert before is not None
+    assert after is not None
+    # P2 gives 8 business hours and P3 24; the two hours waited count for neither.
+    assert after.strftime("%Y-%m-%d %H:%M") == "2026-12-08 16:00"
+    assert before.strftime("%Y-%m-%d %H:%M") == "2026-12-04 16:00"
