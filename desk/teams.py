@@ -96,6 +96,9 @@ class Routing(_Settings):
         }
     )
     rules: tuple[RoutingRule, ...] = ()
+    # Send a new ticket whose category is known straight to that category's group, when no
+    # rule matched; off, it lands in the first line, which escalates by hand.
+    by_category: bool = False
 
 
 class Teams(_Settings):
@@ -128,6 +131,8 @@ class Teams(_Settings):
         for rule in self.routing.rules:
             if rule.matches(category, text, department):
                 return rule.group
+        if self.routing.by_category and category in self.routing.categories:
+            return self.routing.categories[category]
         return self.routing.first_line
 
     def group(self, name: str) -> GroupSettings:

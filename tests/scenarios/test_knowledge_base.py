@@ -179,3 +179,17 @@ def test_the_person_can_change_the_suggested_category(desk: Helpdesk) -> None:
     assert "  Category: hardware\n" in transcript
     [ticket] = _tickets(desk)
     assert ticket.category == "hardware"
+
+
+def test_routing_by_category_sends_tickets_to_the_specialists(
+    desk: Helpdesk, clock: FixedClock
+) -> None:
+    routing = Routing(by_category=True)
+    routed = Helpdesk(
+        desk.engine, desk.config.model_copy(update={"routing": routing}), clock, desk.renderer
+    )
+
+    chat(routed, ALEX, "my vpn keeps dropping since this morning, rebooted", "none", "1", "3", "1")
+
+    [ticket] = _tickets(routed)
+    assert (ticket.category, ticket.group_name) == ("network", "network")
