@@ -1,0 +1,727 @@
+"""Benchmark fanning one message out to many Telegram chats through the outbox dispatcher.
+
+Queues one outbox message to each of N people on channel "telegram" (distinct chat ids,
+unique keys) in a fresh throwaway database, then runs the real `jobs.dispatcher.Dispatcher`
+in real time (time.monotonic and asyncio.sleep) against a fake Telegram defined here. The
+fake keeps Telegram's published limits itself, in sliding windows of real time: 30 messages
+per second overall and 1 per second per chat. A request that would break one is refused with
+`RateLimited(retry_after)` in whole seconds, as Telegram's 429 answers do. Every send takes a
+simulated round trip (5 ms by default, via asyncio.sleep); the request reaches the platform,
+and is counted there, halfway through it.
+
+The run ends once every row is marked sent in the database, or after --time-limit seconds.
+The bound is people / 30 s, the fastest Telegram allows, and the target is a ratio of
+seconds to bound of at most 1.10.
+
+Usage (from the repository root):
+
+    .venv/bin/python bench/fanout.py
+    .venv/bin/python bench/fanout.py --people 1000 --backend sqlite
+    .venv/bin/python bench/fanout.py --backend postgresql \\
+        --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/fanout.py --backend sqlite --batch-size 200 --latency-ms 50
+    .venv/bin/python bench/fanout.py --backend sqlite --profile
+
+stdout gets one JSON object per backend:
+
+    {"benchmark": "fanout", "backend", "people", "seconds", "bound_seconds", "ratio", "sent",
+     "lost", "duplicated", "rate_limited_429s", "attempts_total"}
+
+`lost` counts rows not both delivered by the fake and marked sent; `duplicated` counts
+deliveries beyond one per key at the fake; `attempts_total` counts every request the fake
+got, refused ones included. stderr gets progress and a breakdown of where the time went:
+the gaps between deliveries, how late the dispatcher's sleeps woke, and how long each kind
+of database work held a connection (--profile adds a cProfile of the event loop's thread).
+The PostgreSQL database (helpdesk_bench_<random>) is created on the server of
+--postgres-url and always dropped, also on Ctrl-C; the SQLite file lives in a temporary
+directory and is migrated with `upgrade(engine)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import cProfile
+import io
+import json
+import logging
+import math
+import os
+import pstats
+import secrets
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from desk.clock import SystemClock  # noqa: E402
+from jobs.dispatcher import Dispatcher, DispatchSettings, RateLimited, RateLimits  # noqa: E402
+from storage.database import make_engine, safe_url, unit_of_work, upgrade  # noqa: E402
+from storage.models import OutboxMessage, Person  # noqa: E402
+
+logger = logging.getLogger("bench.fanout")
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CHANNEL = "telegram"
+OVERALL_PER_SECOND = 30
+PER_CHAT_PER_SECOND = 1
+TARGET_RATIO = 1.10
+FIRST_CHAT_ID = 700_000_000
+# Sends spaced exactly 1/rate apart may land a rounding error early; that is not a breach.
+WINDOW_TOLERANCE = 1e-6
+DB_POLL_SECONDS = 0.01
+PROGRESS_SECONDS = 5.0
+STOP_GRACE_SECONDS = 60.0
+# Idle sleeps as long as the dispatcher's usual wait (a spacing less the send), for a floor.
+IDLE_SAMPLES = 50
+IDLE_SLEEP = 0.028
+
+# A unit of work: its kind, when it took its connection and when it gave it back, in
+# time.monotonic seconds (the clock the fake platform and the dispatcher use).
+Unit = tuple[str, float, float]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One backend's measurement, as printed on stdout."""
+
+    backend: str
+    people: int
+    seconds: float
+    bound_seconds: float
+    ratio: float
+    sent: int
+    lost: int
+    duplicated: int
+    rate_limited_429s: int
+    attempts_total: int
+
+    def to_json(self) -> str:
+        return json.dumps({"benchmark": "fanout", **self.__dict__})
+
+
+# --- the fake platform --------------------------------------------------------------------
+
+
+class SlidingWindow:
+    """The times of the last `limit` requests a window of `length` seconds let through."""
+
+    def __init__(self, limit: int, length: float = 1.0) -> None:
+        self.limit = limit
+        self.length = length
+        self._times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds until the window has room for one more request; 0 when it has now."""
+        while self._times and self._times[0] <= now - self.length + WINDOW_TOLERANCE:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[len(self._times) - self.limit] + self.length - now
+
+    def add(self, now: float) -> None:
+        self._times.append(now)
+
+
+class FakeTelegram:
+    """A Telegram Bot API stand-in that keeps its limits in real time and counts everything.
+
+    Each request is checked and counted when it reaches the platform, halfway through the
+    simulated round trip; one that would break a limit is refused with a 429 whose
+    retry_after is the whole seconds until the window has room, as Telegram answers.
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, latency: float, expected: int) -> None:
+        self.latency = latency
+        self.expected = expected
+        self.requests = 0
+        self.refused = 0
+        self.delivered: Counter[str] = Counter()
+        self.arrivals: list[float] = []
+        self.all_delivered = asyncio.Event()
+        self._overall = SlidingWindow(OVERALL_PER_SECOND)
+        self._chats: dict[str, SlidingWindow] = defaultdict(
+            lambda: SlidingWindow(PER_CHAT_PER_SECOND)
+        )
+
+    async def send(self, message: OutboxMessage) -> None:
+        await asyncio.sleep(self.latency / 2)
+        try:
+            self._arrive(message, time.monotonic())
+        finally:
+            await asyncio.sleep(self.latency / 2)
+
+    def _arrive(self, message: OutboxMessage, now: float) -> None:
+        self.requests += 1
+        windows = (self._overall, self._chats[message.address])
+        wait = max(window.wait(now) for window in windows)
+        if wait > 0:
+            self.refused += 1
+            raise RateLimited(float(math.ceil(wait)))
+        for window in windows:
+            window.add(now)
+        self.delivered[message.key] += 1
+        self.arrivals.append(now)
+        if len(self.delivered) >= self.expected:
+            self.all_delivered.set()
+
+
+# --- probes: where the time goes ----------------------------------------------------------
+
+
+@dataclass
+class SleepProbe:
+    """The dispatcher's sleep: asyncio.sleep, noting when each sleep was due to end and did."""
+
+    wakes: list[tuple[float, float]] = field(default_factory=list)
+
+    async def sleep(self, seconds: float) -> None:
+        due = time.monotonic() + max(0.0, seconds)
+        await asyncio.sleep(seconds)
+        self.wakes.append((due, time.monotonic()))
+
+
+@dataclass
+class DatabaseProbe:
+    """Times statements and connection holds (one per unit of work) with engine events."""
+
+    statements: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    units: list[Unit] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine.pool, "checkout", self._checkout)
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def detach(self, engine: Engine) -> None:
+        event.remove(engine, "before_cursor_execute", self._before)
+        event.remove(engine, "after_cursor_execute", self._after)
+        event.remove(engine.pool, "checkout", self._checkout)
+        event.remove(engine.pool, "checkin", self._checkin)
+
+    def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        conn.info["bench_started"] = time.monotonic()
+        conn.info.setdefault("bench_kinds", []).append(statement_kind(statement))
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        elapsed = time.monotonic() - conn.info.pop("bench_started", time.monotonic())
+        with self._lock:
+            self.statements[statement_kind(statement)].append(elapsed)
+
+    def _checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
+        record.info["bench_checked_out"] = time.monotonic()
+        record.info["bench_kinds"] = []
+
+    def _checkin(self, _dbapi: Any, record: Any) -> None:
+        started = record.info.pop("bench_checked_out", None)
+        if started is None:
+            return
+        kinds = record.info.pop("bench_kinds", [])
+        with self._lock:
+            self.units.append((unit_kind(kinds), started, time.monotonic()))
+
+    def holds(self) -> dict[str, list[float]]:
+        """How long each kind of unit of work held its connection."""
+        durations: dict[str, list[float]] = defaultdict(list)
+        for kind, started, ended in self.units:
+            durations[kind].append(ended - started)
+        return durations
+
+
+@dataclass
+class Instruments:
+    """The fake platform and the probes of one run."""
+
+    telegram: FakeTelegram
+    sleeps: SleepProbe = field(default_factory=SleepProbe)
+    database: DatabaseProbe = field(default_factory=DatabaseProbe)
+    idle_late: list[float] = field(default_factory=list)
+
+
+async def idle_lateness(samples: int = IDLE_SAMPLES, seconds: float = IDLE_SLEEP) -> list[float]:
+    """How late asyncio.sleep wakes with nothing else in the event loop: the floor."""
+    late = []
+    for _ in range(samples):
+        started = time.monotonic()
+        await asyncio.sleep(seconds)
+        late.append(time.monotonic() - started - seconds)
+    return late
+
+
+def statement_kind(statement: str) -> str:
+    """Name a statement by what the dispatcher uses it for."""
+    words = statement.split(maxsplit=1)
+    verb = words[0].upper() if words else "?"
+    upper = statement.upper()
+    if verb == "UPDATE" and "RETURNING" in upper:
+        return "claim: UPDATE..RETURNING"
+    if verb == "SELECT" and "ORDER BY" in upper and "OUTBOX" in upper:
+        return "claim: SELECT due ids"
+    if verb == "UPDATE" and "SENT_AT" in upper:
+        return "outcome: UPDATE mark_sent"
+    return verb
+
+
+def unit_kind(kinds: Sequence[str]) -> str:
+    """Name a unit of work by its statements: a claim, outcomes, or something else."""
+    if any(kind.startswith("claim") for kind in kinds):
+        return "claim unit"
+    if kinds and all(kind.startswith("outcome") for kind in kinds):
+        return "outcome unit"
+    return "other unit"
+
+
+# --- databases ----------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """Yield the URL of a fresh SQLite file in a temporary directory, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as directory:
+        yield f"sqlite:///{Path(directory) / 'bench.db'}"
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """Create a throwaway database on the server of admin_url; always drop it afterwards."""
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"helpdesk_bench_{secrets.token_hex(6)}"
+    try:
+        _create(admin, name, admin_url)
+        logger.info("created database %s on %s", name, safe_url(admin_url))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            _drop(admin, name)
+    finally:
+        admin.dispose()
+
+
+def _create(admin: Engine, name: str, admin_url: str) -> None:
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        raise SystemExit(
+            f"fanout: cannot create a database on {safe_url(admin_url)}: {error.orig}; "
+            "pass --postgres-url or --backend sqlite"
+        ) from None
+
+
+def _drop(admin: Engine, name: str) -> None:
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        logger.info("dropped database %s", name)
+    except Exception:
+        logger.exception("could not drop database %s; drop it by hand", name)
+        raise
+
+
+@contextmanager
+def database(backend: str, postgres_url: str) -> Iterator[Engine]:
+    """Yield an engine on a fresh, migrated database of the backend; dispose of it after."""
+    urls = sqlite_database() if backend == "sqlite" else postgres_database(postgres_url)
+    with urls as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def require_loopback(url: str) -> None:
+    """Refuse any database server that is not on this machine."""
+    parsed = make_url(url)
+    host = parsed.host or str(parsed.query.get("host") or "") or os.environ.get("PGHOST", "")
+    local = host in {"", "localhost", "::1"} or host.startswith(("127.", "/"))
+    if not local:
+        raise SystemExit(f"fanout: {safe_url(url)} is not on loopback; benchmarks stay local")
+
+
+# --- the outbox ---------------------------------------------------------------------------
+
+
+def queue_fan_out(engine: Engine, people: int, now: datetime) -> list[str]:
+    """Add `people` people and one Telegram message to each, due now; return the keys."""
+    persons = [
+        Person(
+            email=f"person{n:06d}@bench.example.com",
+            name=f"Person {n}",
+            created_at=now,
+            updated_at=now,
+        )
+        for n in range(people)
+    ]
+    with unit_of_work(engine) as session:
+        session.add_all(persons)
+        session.flush()
+        messages = [_message(person, n, now) for n, person in enumerate(persons)]
+        session.add_all(messages)
+    return [message.key for message in messages]
+
+
+def _message(person: Person, n: int, now: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        key=f"bench:fanout:announcement:{n:06d}",
+        channel=CHANNEL,
+        recipient_id=person.id,
+        address=str(FIRST_CHAT_ID + n),
+        template="notify/announcement",
+        payload={"context": {"text": "The VPN is back."}, "buttons": []},
+        due_at=now,
+        created_at=now,
+    )
+
+
+def sent_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        statement = select(OutboxMessage.id).where(
+            OutboxMessage.channel == CHANNEL, OutboxMessage.status == "sent"
+        )
+        return len(session.exec(statement).all())
+
+
+def row_states(engine: Engine) -> dict[str, tuple[str, int]]:
+    """Every Telegram row's status and attempts, by key."""
+    with Session(engine) as session:
+        statement = select(OutboxMessage.key, OutboxMessage.status, OutboxMessage.attempts)
+        rows = session.exec(statement.where(OutboxMessage.channel == CHANNEL)).all()
+    return {key: (status, attempts) for key, status, attempts in rows}
+
+
+# --- one run ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the command line asked for."""
+
+    backends: tuple[str, ...]
+    people: int
+    postgres_url: str
+    latency: float
+    time_limit: float
+    batch_size: int | None
+    profile: bool
+
+
+@dataclass
+class Timeline:
+    """When the run started and ended: when the last row was known sent, or at the time limit."""
+
+    started: float
+    ended: float = 0.0
+    complete: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
+
+
+async def fan_out(job: Job, engine: Engine, instruments: Instruments) -> Timeline:
+    """Run the dispatcher until every row is sent or the time limit passes."""
+    settings = (
+        DispatchSettings()
+        if job.batch_size is None
+        else DispatchSettings(batch_size=job.batch_size)
+    )
+    dispatcher = Dispatcher(
+        engine,
+        {CHANNEL: instruments.telegram},
+        SystemClock(),
+        settings,
+        RateLimits(),
+        sleep=instruments.sleeps.sleep,
+    )
+    stop = asyncio.Event()
+    telegram = instruments.telegram
+    instruments.idle_late = await idle_lateness()
+    timeline = Timeline(started=time.monotonic())
+    running = asyncio.create_task(dispatcher.run(stop))
+    progress = asyncio.create_task(_report_progress(telegram, timeline))
+    try:
+        async with asyncio.timeout(job.time_limit):
+            timeline.ended = await _all_sent(engine, telegram)
+            timeline.complete = True
+    except TimeoutError:
+        timeline.ended = time.monotonic()
+        logger.warning("time limit of %.0f s passed before every row was sent", job.time_limit)
+    finally:
+        stop.set()
+        progress.cancel()
+        await asyncio.wait_for(running, STOP_GRACE_SECONDS)
+    return timeline
+
+
+async def _all_sent(engine: Engine, telegram: FakeTelegram) -> float:
+    """Wait until the fake has every key, then until the database says every row is sent."""
+    await telegram.all_delivered.wait()
+    while await asyncio.to_thread(sent_count, engine) < telegram.expected:
+        await asyncio.sleep(DB_POLL_SECONDS)
+    return time.monotonic()
+
+
+async def _report_progress(telegram: FakeTelegram, timeline: Timeline) -> None:
+    while True:
+        await asyncio.sleep(PROGRESS_SECONDS)
+        logger.info(
+            "  %.0f s: %d/%d delivered, %d refused",
+            time.monotonic() - timeline.started,
+            len(telegram.delivered),
+            telegram.expected,
+            telegram.refused,
+        )
+
+
+def run(job: Job, backend: str) -> RunResult:
+    """Queue the fan-out in a fresh database of the backend and time its dispatch."""
+    label = f"{backend}, {job.people} people"
+    with database(backend, job.postgres_url) as engine:
+        keys = queue_fan_out(engine, job.people, SystemClock().now())
+        logger.info("%s: queued %d messages; dispatching in real time", label, len(keys))
+        instruments = Instruments(FakeTelegram(job.latency, len(keys)))
+        instruments.database.attach(engine)
+        with _profiled(job.profile):
+            timeline = asyncio.run(fan_out(job, engine, instruments))
+        instruments.database.detach(engine)
+        states = row_states(engine)
+    report_breakdown(label, timeline, instruments, states)
+    return _result(backend, job.people, timeline.seconds, instruments.telegram, states)
+
+
+@contextmanager
+def _profiled(enabled: bool) -> Iterator[None]:
+    """Profile the block's thread (the event loop) with cProfile; write the top to stderr."""
+    if not enabled:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        report = io.StringIO()
+        stats = pstats.Stats(profiler, stream=report)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
+        sys.stderr.write(f"cProfile of the event loop's thread:\n{report.getvalue()}")
+
+
+def _result(
+    backend: str,
+    people: int,
+    seconds: float,
+    telegram: FakeTelegram,
+    states: dict[str, tuple[str, int]],
+) -> RunResult:
+    sent = {key for key, (status, _) in states.items() if status == "sent"}
+    bound = people / OVERALL_PER_SECOND
+    return RunResult(
+        backend=backend,
+        people=people,
+        seconds=round(seconds, 3),
+        bound_seconds=round(bound, 3),
+        ratio=round(seconds / bound, 3),
+        sent=len(sent),
+        lost=len(set(states) - (sent & set(telegram.delivered))),
+        duplicated=sum(count - 1 for count in telegram.delivered.values()),
+        rate_limited_429s=telegram.refused,
+        attempts_total=telegram.requests,
+    )
+
+
+# --- the breakdown on stderr --------------------------------------------------------------
+
+
+def report_breakdown(
+    label: str,
+    timeline: Timeline,
+    instruments: Instruments,
+    states: dict[str, tuple[str, int]],
+) -> None:
+    """Say where the time beyond the bound went: deliveries, sleeps, the database."""
+    arrivals = instruments.telegram.arrivals
+    units = sorted(instruments.database.units, key=lambda unit: unit[1])
+    if arrivals and timeline.complete:
+        _report_excess(label, timeline, arrivals, units, instruments.telegram.expected)
+    _report_sleeps(label, instruments.sleeps.wakes, instruments.idle_late, units)
+    probe = instruments.database
+    for kind, durations in sorted({**probe.statements, **probe.holds()}.items()):
+        logger.info("%s: %s", label, _summary(kind, durations))
+    attempts = sum(attempts for _, attempts in states.values())
+    logger.info("%s: outbox attempts summed over rows: %d", label, attempts)
+
+
+def _report_excess(
+    label: str,
+    timeline: Timeline,
+    arrivals: Sequence[float],
+    units: Sequence[Unit],
+    people: int,
+) -> None:
+    """Split the seconds beyond the bound into the start, the gaps and the end."""
+    spacing = 1 / OVERALL_PER_SECOND
+    claims = [unit for unit in units if unit[0] == "claim unit"]
+    at_claim: list[float] = []
+    others: list[float] = []
+    for earlier, later in pairwise(arrivals):
+        excess = later - earlier - spacing
+        (at_claim if _overlaps(claims, earlier, later) else others).append(excess)
+    first = arrivals[0] - timeline.started
+    tail = timeline.seconds - (arrivals[-1] - timeline.started)
+    bound = people * spacing
+    logger.info(
+        "%s: %.3f s beyond the bound = first delivery %.3f s + %d gaps across a claim "
+        "(round boundaries) %.3f s + %d other gaps %.3f s + last delivery to all rows sent "
+        "%.3f s - one spacing %.3f s",
+        label,
+        timeline.seconds - bound,
+        first,
+        len(at_claim),
+        sum(at_claim),
+        len(others),
+        sum(others),
+        tail,
+        spacing,
+    )
+    if others:
+        logger.info("%s: %s", label, _summary("excess of the other gaps", others))
+    if at_claim:
+        logger.info("%s: %s", label, _summary("excess of gaps across a claim", at_claim))
+
+
+def _report_sleeps(
+    label: str,
+    wakes: Sequence[tuple[float, float]],
+    idle_late: Sequence[float],
+    units: Sequence[Unit],
+) -> None:
+    """How late the dispatcher's sleeps woke, with and without database work in a thread."""
+    if idle_late:
+        logger.info("%s: %s", label, _summary("idle event loop: sleep woke late by", idle_late))
+    busy = [woke - due for due, woke in wakes if _overlaps(units, due, woke)]
+    quiet = [woke - due for due, woke in wakes if not _overlaps(units, due, woke)]
+    if busy:
+        logger.info("%s: %s", label, _summary("dispatcher sleep, database busy in a thread", busy))
+    if quiet:
+        logger.info("%s: %s", label, _summary("dispatcher sleep, database quiet", quiet))
+
+
+def _overlaps(intervals: Sequence[Unit], low: float, high: float) -> bool:
+    """Whether any interval, sorted by its start, overlaps [low, high]."""
+    index = bisect.bisect_right(intervals, high, key=lambda unit: unit[1])
+    return any(ended >= low for _, _, ended in intervals[max(0, index - 4) : index])
+
+
+def _summary(name: str, durations: Sequence[float]) -> str:
+    ordered = sorted(durations)
+    p99 = ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+    return (
+        f"{name}: n={len(ordered)} total={sum(ordered):.3f} s "
+        f"mean={statistics.fmean(ordered) * 1e3:.2f} ms "
+        f"p50={statistics.median(ordered) * 1e3:.2f} ms p99={p99 * 1e3:.2f} ms "
+        f"max={ordered[-1] * 1e3:.2f} ms"
+    )
+
+
+# --- the whole job ------------------------------------------------------------------------
+
+
+def run_all(job: Job) -> None:
+    """Run every backend, writing each result as soon as it is known."""
+    for backend in job.backends:
+        result = run(job, backend)
+        sys.stdout.write(result.to_json() + "\n")
+        sys.stdout.flush()
+        verdict = "met" if result.ratio <= TARGET_RATIO and not result.lost else "MISSED"
+        logger.info(
+            "%s: target ratio <= %.2f %s (ratio %.3f, %d rows lost)",
+            backend,
+            TARGET_RATIO,
+            verdict,
+            result.ratio,
+            result.lost,
+        )
+
+
+def parse_args(argv: Sequence[str] | None) -> Job:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL, help="admin URL")
+    parser.add_argument("--latency-ms", type=float, default=5.0, help="send round trip (5)")
+    parser.add_argument("--time-limit", type=float, default=120.0, help="seconds (120)")
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="rows claimed per round (dispatcher default)"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the event loop")
+    args = parser.parse_args(argv)
+    if args.people < 1 or args.latency_ms < 0 or args.time_limit <= 0:
+        parser.error("--people and --time-limit must be positive, --latency-ms not negative")
+    if args.batch_size is not None and args.batch_size < 1:
+        parser.error("--batch-size must be positive")
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    return Job(
+        backends=backends,
+        people=args.people,
+        postgres_url=args.postgres_url,
+        latency=args.latency_ms / 1000,
+        time_limit=args.time_limit,
+        batch_size=args.batch_size,
+        profile=args.profile,
+    )
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> NoReturn:
+    """Turn SIGTERM into an exception, so the throwaway database is still dropped."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s fanout: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("storage").setLevel(logging.WARNING)
+    job = parse_args(argv)
+    if "postgresql" in job.backends:
+        require_loopback(job.postgres_url)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        run_all(job)
+    except KeyboardInterrupt:
+        logger.error("interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,707 @@
+"""Benchmark complete intake conversations through Helpdesk.handle on SQLite and PostgreSQL.
+
+Generated employees (added to the directory first, not timed) each report one problem the way
+people do: some give since when, the device, what they tried, who is affected and how urgent
+in the first message, some give almost nothing and answer the questions. Impact, urgency, the
+article offer ("none of these") and the summary (confirm) are answered as button presses. Every
+message is one `Helpdesk.handle` call, so one transaction, in this one process; a FixedClock
+moves a few seconds per message. Conversations are interleaved (--interleave of them under
+way at once), as several people talk to the bot at the same time.
+
+Each backend is run twice: with an empty knowledge base (no article is ever offered) and with
+the shipped articles of kb/articles indexed, where the intake offers articles and the
+employee presses "none of these" before carrying on. A run fails (exit 1) unless it opened
+exactly one ticket per conversation and left no conversation behind.
+
+Usage (from the repository root):
+
+    .venv/bin/python bench/intake.py
+    .venv/bin/python bench/intake.py --conversations 500 --backend sqlite
+    .venv/bin/python bench/intake.py --backend postgresql --kb indexed \\
+        --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/intake.py --backend sqlite --kb empty --profile 200
+
+stdout gets one JSON object per (backend, knowledge base); stderr gets progress and, with
+--profile N, a cProfile report of N more conversations run after the timed ones. The
+PostgreSQL database (helpdesk_bench_<random>) is created on the server of --postgres-url and
+always dropped, also on Ctrl-C; the SQLite file lives in a temporary directory. A run that
+passes --limit seconds (600) stops with a message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import logging
+import math
+import os
+import pstats
+import random
+import re
+import secrets
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+from sqlalchemy import func, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.app import build_helpdesk  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.service import Helpdesk  # noqa: E402
+from desk.clock import FixedClock  # noqa: E402
+from desk.directory import Directory, PersonEntry  # noqa: E402
+from flows.messages import Inbound, Outbound, OutButton  # noqa: E402
+from kb.articles import ARTICLES, load  # noqa: E402
+from kb.index import SYNONYMS, KnowledgeBase  # noqa: E402
+from kb.query import Synonyms  # noqa: E402
+from storage.database import make_engine, safe_url, unit_of_work, upgrade  # noqa: E402
+from storage.models import Conversation, Person, Ticket  # noqa: E402
+
+logger = logging.getLogger("bench.intake")
+
+CONFIG = ROOT / "config.yaml"
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PLATFORM = "console"
+DOMAIN = "bench.example.com"
+SEED = 42
+START = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)  # a Thursday morning
+STEP = timedelta(seconds=3)  # the clock moves this much per message
+LIMIT_SECONDS = 600
+MAX_TURNS = 12  # a conversation longer than this is a bug in the bot or in this script
+PROGRESS_EVERY = 100
+TOP = 10  # functions in the cProfile report
+OWN_TOP = 15  # functions in the per-message table of the helpdesk's own code
+OWN_PACKAGES = frozenset({"bot", "flows", "desk", "kb", "storage"})
+TICKET_NUMBER = re.compile(r"\bHD-\d+\b")
+
+# --- what employees say -------------------------------------------------------------------
+
+# (what goes wrong, the device or application when asked)
+_SYMPTOMS = (
+    ("my vpn keeps dropping", "VPN"),
+    ("the vpn will not connect", "GlobalProtect VPN"),
+    ("outlook will not start", "Outlook"),
+    ("outlook keeps asking for my password", "Outlook"),
+    ("teams crashes when I share my screen", "Teams"),
+    ("nobody hears me in teams meetings", "headset"),
+    ("the printer at home says it is offline", "printer"),
+    ("onedrive is not syncing my files", "OneDrive"),
+    ("the MFA code on my phone is rejected when I sign in", "phone"),
+    ("my laptop fan is loud and everything is slow", "work laptop"),
+    ("the disk on my laptop is full", "work laptop"),
+    ("home wifi keeps disconnecting from the work laptop", "Wi-Fi"),
+    ("my password expired and now I am locked out", "work laptop"),
+    ("the dock does not detect my second monitor", "dock"),
+    ("I got a suspicious email asking me to log in", "Outlook"),
+    ("windows update is stuck at 30 percent", "work laptop"),
+    ("my calendar does not sync to my phone", "phone"),
+    ("the laptop asks for a bitlocker recovery key", "work laptop"),
+    ("excel freezes when I open large files", "Excel"),
+    ("I cannot open the shared drive", "network drive"),
+    ("zoom audio is choppy", "Zoom"),
+    ("my webcam shows a black picture", "webcam"),
+    ("salesforce shows an error when I save an opportunity", "Salesforce"),
+    ("I lost my work phone on the train", "phone"),
+)
+_VAGUE = ("hi", "hello, I need some help", "something is broken", "can you help me?")
+_SINCE = ("this morning", "yesterday", "2 days ago", "Monday", "last week", "an hour ago")
+_SINCE_ANSWERS = (*_SINCE, "not sure")
+_TRIED_CLAUSES = (
+    "already rebooted",
+    "tried restarting it",
+    "already tried reinstalling",
+    "tried signing out and back in",
+)
+_TRIED_ANSWERS = ("nothing", "restarted the laptop", "logged out and in again", "reinstalled it")
+# Phrases the bot reads as impact or urgency when they come in the first message.
+_IMPACT_CLAUSES = {
+    "just_me": "just me",
+    "team": "my whole team is affected",
+    "department": "the whole department has it",
+    "company": "the whole company is affected",
+}
+_URGENCY_CLAUSES = {
+    "normal": "no rush",
+    "difficult": "it is slowing me down",
+    "blocked": "I cannot work at all",
+    "stopped": "customers are affected",
+}
+# Pressed buttons: most problems are one person's and make work harder, few stop the business.
+_IMPACTS = (("just_me", 60), ("team", 25), ("department", 10), ("company", 5))
+_URGENCIES = (("normal", 20), ("difficult", 45), ("blocked", 30), ("stopped", 5))
+_NAMES = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jon", "Kai")
+_SURNAMES = ("Silva", "Berg", "Moreau", "Patel", "Kaya", "Adeyemi", "Lund", "Sato", "Ruiz")
+_DEPARTMENTS = ("Sales", "Finance", "Engineering", "Marketing", "HR", "Legal", "Operations")
+_ZONES = ("Europe/Berlin", "Europe/London", "America/New_York", "Asia/Kolkata", "UTC")
+
+# Questions the intake asks in words (no buttons), by the start of the English template.
+_QUESTIONS = (
+    ("Since when", "since"),
+    ("Which device", "device"),
+    ("What have you tried", "tried"),
+    ("What is going wrong", "symptom"),
+    ("Could you say a little more", "symptom"),
+    ("Tell me what is wrong", "symptom"),  # the greeting, after a bare "hi"
+)
+
+
+class BenchmarkTimeout(Exception):
+    """The run took longer than --limit allows."""
+
+
+class UnexpectedReply(Exception):
+    """The bot answered something the scripted employee cannot answer."""
+
+
+@dataclass(frozen=True)
+class Script:
+    """One employee's problem: the first message and every answer they may be asked for."""
+
+    email: str
+    first: str
+    answers: dict[str, str]
+    impact: str
+    urgency: str
+
+
+def _weighted(rng: random.Random, choices: Sequence[tuple[str, int]]) -> str:
+    values = [value for value, _ in choices]
+    return rng.choices(values, weights=[weight for _, weight in choices])[0]
+
+
+def make_script(rng: random.Random, email: str) -> Script:
+    """A problem report with a random mix of details given up front, and the answers."""
+    symptom, device = rng.choice(_SYMPTOMS)
+    impact, urgency = _weighted(rng, _IMPACTS), _weighted(rng, _URGENCIES)
+    since, tried = rng.choice(_SINCE), rng.choice(_TRIED_CLAUSES)
+    if rng.random() < 0.08:
+        first = rng.choice(_VAGUE)
+    else:
+        parts = [symptom]
+        parts += [f"since {since}"] if rng.random() < 0.6 else []
+        parts += [tried] if rng.random() < 0.5 else []
+        parts += [_IMPACT_CLAUSES[impact]] if rng.random() < 0.25 else []
+        parts += [_URGENCY_CLAUSES[urgency]] if rng.random() < 0.2 else []
+        first = ", ".join(parts)
+    answers = {
+        "symptom": symptom,
+        "since": rng.choice(_SINCE_ANSWERS),
+        "device": device,
+        "tried": rng.choice(_TRIED_ANSWERS),
+    }
+    return Script(email, first, answers, impact, urgency)
+
+
+def make_entry(rng: random.Random, email: str) -> PersonEntry:
+    name = f"{rng.choice(_NAMES)} {rng.choice(_SURNAMES)}"
+    department, zone = rng.choice(_DEPARTMENTS), rng.choice(_ZONES)
+    return PersonEntry(email=email, name=name, department=department, time_zone=zone)
+
+
+def employees(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{number:05d}@{DOMAIN}" for number in range(count)]
+
+
+# --- one conversation ---------------------------------------------------------------------
+
+
+@dataclass
+class Talk:
+    """A scripted employee talking to the bot: what to send next, given the bot's replies."""
+
+    script: Script
+    messages: int = 0
+    offers: int = 0
+    confirmed: bool = False
+    transcript: list[str] = field(default_factory=list)
+
+    def first(self) -> Inbound:
+        return self._say(self.script.first)
+
+    def answer(self, replies: Sequence[Outbound]) -> Inbound | None:
+        """The next message, or None when the ticket has been confirmed and numbered."""
+        self.transcript += [reply.text for reply in replies]
+        if self.confirmed:
+            if not any(TICKET_NUMBER.search(reply.text) for reply in replies):
+                raise self._unexpected("no ticket number after the confirm press")
+            return None
+        if self.messages >= MAX_TURNS:
+            raise self._unexpected(f"still talking after {MAX_TURNS} messages")
+        buttons = [button for reply in replies for button in reply.buttons]
+        return self._press(buttons) or self._type(replies)
+
+    def _press(self, buttons: Sequence[OutButton]) -> Inbound | None:
+        actions = {button.action for button in buttons}
+        if "offer" in actions:
+            self.offers += 1
+            return self._button(buttons, "offer", "none")
+        for field_name in ("impact", "urgency"):
+            if field_name in actions:
+                return self._button(buttons, field_name, getattr(self.script, field_name))
+        if "confirm" in actions:
+            self.confirmed = True
+            return self._button(buttons, "confirm", "yes")
+        return None
+
+    def _type(self, replies: Sequence[Outbound]) -> Inbound:
+        asked = replies[-1].text if replies else ""
+        for opening, field_name in _QUESTIONS:
+            if opening in asked:
+                return self._say(self.script.answers[field_name])
+        raise self._unexpected("a question this script does not know")
+
+    def _say(self, words: str) -> Inbound:
+        self.messages += 1
+        self.transcript.append(f"> {words}")
+        email = self.script.email
+        return Inbound(platform=PLATFORM, user_id=email, chat_id=email, text=words)
+
+    def _button(self, buttons: Sequence[OutButton], action: str, value: str) -> Inbound:
+        """Press the button of the action and value among those offered."""
+        button = next((b for b in buttons if (b.action, b.value) == (action, value)), None)
+        if button is None:
+            raise self._unexpected(f"no {action}={value} button to press")
+        self.messages += 1
+        self.transcript.append(f"> [{button.action}={button.value}]")
+        email = self.script.email
+        return Inbound(
+            platform=PLATFORM,
+            user_id=email,
+            chat_id=email,
+            text=button.label,
+            action=button.action,
+            value=button.value,
+        )
+
+    def _unexpected(self, problem: str) -> UnexpectedReply:
+        lines = "\n  ".join(self.transcript[-8:])
+        return UnexpectedReply(f"{self.script.email}: {problem}; the end of it:\n  {lines}")
+
+
+# --- databases ----------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """Yield the URL of a fresh SQLite file in a temporary directory, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as directory:
+        yield f"sqlite:///{Path(directory) / 'bench.db'}"
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """Create a throwaway database on the server of admin_url; always drop it afterwards."""
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"helpdesk_bench_{secrets.token_hex(6)}"
+    try:
+        _create(admin, name, admin_url)
+        logger.info("created database %s on %s", name, safe_url(admin_url))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            _drop(admin, name)
+    finally:
+        admin.dispose()
+
+
+def _create(admin: Engine, name: str, admin_url: str) -> None:
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        raise SystemExit(
+            f"intake: cannot create a database on {safe_url(admin_url)}: {error.orig}; "
+            "pass --postgres-url or --backend sqlite"
+        ) from None
+
+
+def _drop(admin: Engine, name: str) -> None:
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        logger.info("dropped database %s", name)
+    except Exception:
+        logger.exception("could not drop database %s; drop it by hand", name)
+        raise
+
+
+@contextmanager
+def migrated_database(backend: str, postgres_url: str) -> Iterator[str]:
+    """Yield the URL of a fresh database of the backend, migrated with upgrade(engine)."""
+    urls = sqlite_database() if backend == "sqlite" else postgres_database(postgres_url)
+    with urls as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        yield url
+
+
+def require_loopback(url: str) -> None:
+    """Refuse any database server that is not on this machine."""
+    parsed = make_url(url)
+    host = parsed.host or str(parsed.query.get("host") or "") or os.environ.get("PGHOST", "")
+    local = host in {"", "localhost", "::1"} or host.startswith(("127.", "/"))
+    if not local:
+        raise SystemExit(f"intake: {safe_url(url)} is not on loopback; benchmarks stay local")
+
+
+# --- preparing (not timed) ----------------------------------------------------------------
+
+
+def add_people(engine: Engine, clock: FixedClock, emails: Sequence[str]) -> None:
+    """Put the generated employees into the directory, in one transaction."""
+    rng = random.Random(SEED)  # noqa: S311  (reproducible test data, not security)
+    with unit_of_work(engine) as session:
+        directory = Directory(session, clock)
+        for email in emails:
+            directory.upsert(make_entry(rng, email))
+
+
+def index_articles(engine: Engine, clock: FixedClock) -> int:
+    """Index the shipped articles; return how many the knowledge base holds."""
+    articles, problems = load(ARTICLES)
+    for problem in problems:
+        logger.warning("skipping article: %s", problem)
+    with unit_of_work(engine, writing=True) as session:
+        knowledge = KnowledgeBase(session, Synonyms.load(SYNONYMS))
+        knowledge.index(articles, clock.now())
+        return knowledge.count()
+
+
+# --- talking (timed) ----------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What the conversations did: one duration per message, offers seen, conversations."""
+
+    durations: list[int] = field(default_factory=list)
+    offers: int = 0
+    finished: int = 0
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How the conversations are driven: how many at once, and until when."""
+
+    interleave: int
+    deadline: float
+    limit: float
+
+
+def converse(
+    helpdesk: Helpdesk, clock: FixedClock, scripts: Sequence[Script], pace: Pace
+) -> Tally:
+    """Hold every scripted conversation to its end, a few at a time, timing each message."""
+    tally = Tally()
+    waiting = iter(scripts)
+    under_way: deque[tuple[Talk, Inbound]] = deque()
+    for script in waiting:
+        talk = Talk(script)
+        under_way.append((talk, talk.first()))
+        if len(under_way) >= pace.interleave:
+            break
+    while under_way:
+        talk, inbound = under_way.popleft()
+        following = talk.answer(_send(helpdesk, clock, inbound, tally))
+        if following is not None:
+            under_way.append((talk, following))
+            continue
+        _finish(talk, tally, len(scripts), pace)
+        another = next(waiting, None)
+        if another is not None:
+            talk = Talk(another)
+            under_way.append((talk, talk.first()))
+    return tally
+
+
+def _send(helpdesk: Helpdesk, clock: FixedClock, inbound: Inbound, tally: Tally) -> list[Outbound]:
+    clock.advance(STEP)
+    started = time.perf_counter_ns()
+    replies = helpdesk.handle(inbound)
+    tally.durations.append(time.perf_counter_ns() - started)
+    return replies
+
+
+def _finish(talk: Talk, tally: Tally, total: int, pace: Pace) -> None:
+    tally.finished += 1
+    tally.offers += talk.offers
+    if tally.finished % PROGRESS_EVERY == 0:
+        logger.info(
+            "  %d/%d conversations, %d messages", tally.finished, total, len(tally.durations)
+        )
+    if time.perf_counter() > pace.deadline:
+        raise BenchmarkTimeout(
+            f"passed the {pace.limit:.0f} s limit after {tally.finished} of {total} "
+            "conversations; run with fewer --conversations"
+        )
+
+
+def profile(helpdesk: Helpdesk, clock: FixedClock, scripts: Sequence[Script], pace: Pace) -> None:
+    """Run more conversations under cProfile; write the top functions to stderr, per message."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    tally = converse(helpdesk, clock, scripts, pace)
+    profiler.disable()
+    messages = len(tally.durations)
+    report = io.StringIO()
+    stats = pstats.Stats(profiler, stream=report)
+    stats.sort_stats("cumulative").print_stats(TOP)
+    total = stats.get_stats_profile().total_tt
+    sys.stderr.write(
+        f"cProfile of {len(scripts)} conversations, {messages} messages "
+        f"({total / messages * 1e3:.2f} ms a message under the profiler):\n"
+        f"{report.getvalue()}"
+        f"The helpdesk's own functions, by cumulative time, per message:\n"
+        f"{per_message(stats, messages)}\n"
+    )
+
+
+def per_message(stats: pstats.Stats, messages: int) -> str:
+    """The top functions of the helpdesk's own packages, in milliseconds and calls a message."""
+    # pstats keeps (file, line, name) -> (primitive calls, calls, own s, cumulative s, callers).
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = vars(stats)["stats"]
+    functions = sorted(
+        ((where, data) for where, data in raw.items() if _ours(where[0])),
+        key=lambda item: item[1][3],
+        reverse=True,
+    )
+    lines = [f"{'cum ms':>8} {'own ms':>8} {'calls':>6}  function"]
+    for (file_name, line, name), (_, calls, own, cumulative, _) in functions[:OWN_TOP]:
+        where = f"{Path(file_name).relative_to(ROOT)}:{line}({name})"
+        lines.append(
+            f"{cumulative / messages * 1e3:8.2f} {own / messages * 1e3:8.2f} "
+            f"{calls / messages:6.2f}  {where}"
+        )
+    return "\n".join(lines)
+
+
+def _ours(file_name: str) -> bool:
+    path = Path(file_name)
+    return path.is_relative_to(ROOT) and path.parts[len(ROOT.parts)] in OWN_PACKAGES
+
+
+# --- checking -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the database holds after the conversations."""
+
+    tickets: int
+    requesters: int
+    open_conversations: int
+
+
+def count_outcome(engine: Engine, emails: Sequence[str]) -> Outcome:
+    """Count the tickets of the benchmark's employees and the conversations still open."""
+    with Session(engine) as session:
+        ids = select(Person.id).where(col(Person.email).in_(list(emails)))
+        mine = col(Ticket.requester_id).in_(ids)
+        tickets = session.exec(select(func.count()).select_from(Ticket).where(mine)).one()
+        requesters = session.exec(
+            select(func.count(func.distinct(Ticket.requester_id))).where(mine)
+        ).one()
+        left = session.exec(
+            select(func.count())
+            .select_from(Conversation)
+            .where(col(Conversation.person_id).in_(ids))
+        ).one()
+    return Outcome(tickets, requesters, left)
+
+
+def problems_with(outcome: Outcome, conversations: int) -> list[str]:
+    problems = []
+    if outcome.tickets != conversations:
+        problems.append(f"{outcome.tickets} tickets for {conversations} conversations")
+    if outcome.requesters != conversations:
+        problems.append(f"{outcome.requesters} employees with a ticket, not {conversations}")
+    if outcome.open_conversations:
+        problems.append(f"{outcome.open_conversations} conversations left open")
+    return problems
+
+
+# --- one run and the whole job ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the command line asked for."""
+
+    backends: tuple[str, ...]
+    knowledge: tuple[str, ...]
+    conversations: int
+    interleave: int
+    postgres_url: str
+    limit: float
+    profile: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One (backend, knowledge base) measurement, as printed on stdout."""
+
+    backend: str
+    kb: str
+    conversations: int
+    messages: int
+    messages_per_second: float
+    p50_ms: float
+    p99_ms: float
+    tickets: int
+    tickets_per_second: float
+    offers: int
+    articles: int
+
+    def to_json(self) -> str:
+        return json.dumps({"benchmark": "intake", **self.__dict__}, ensure_ascii=False)
+
+
+class VerificationFailed(Exception):
+    """The run did not open exactly one ticket per conversation."""
+
+
+def run(job: Job, backend: str, knowledge: str, started: float) -> RunResult:
+    """Talk every conversation through a fresh database of the backend and check the result."""
+    label = f"{backend}, kb {knowledge}"
+    rng = random.Random(SEED)  # noqa: S311  (reproducible test data, not security)
+    timed, extra = employees("employee", job.conversations), employees("profiled", job.profile)
+    scripts = [make_script(rng, email) for email in [*timed, *extra]]
+    pace = Pace(job.interleave, started + job.limit, job.limit)
+    with migrated_database(backend, job.postgres_url) as url:
+        config = load_config(CONFIG, environ={"DATABASE_URL": url})
+        clock = FixedClock(START)
+        helpdesk = build_helpdesk(config, clock)
+        try:
+            add_people(helpdesk.engine, clock, [*timed, *extra])
+            articles = index_articles(helpdesk.engine, clock) if knowledge == "indexed" else 0
+            logger.info("%s: %d employees, %d articles; talking", label, len(scripts), articles)
+            began = time.perf_counter()
+            tally = converse(helpdesk, clock, scripts[: len(timed)], pace)
+            seconds = time.perf_counter() - began
+            if job.profile:
+                profile(helpdesk, clock, scripts[len(timed) :], pace)
+            outcome = count_outcome(helpdesk.engine, timed)
+            extra_outcome = count_outcome(helpdesk.engine, extra)
+        finally:
+            helpdesk.engine.dispose()
+    problems = problems_with(outcome, len(timed)) + problems_with(extra_outcome, len(extra))
+    if problems:
+        raise VerificationFailed(f"{label}: " + "; ".join(problems))
+    return _result(
+        backend, knowledge, tally=tally, outcome=outcome, seconds=seconds, articles=articles
+    )
+
+
+def _result(
+    backend: str, knowledge: str, *, tally: Tally, outcome: Outcome, seconds: float, articles: int
+) -> RunResult:
+    ordered = sorted(tally.durations)
+    return RunResult(
+        backend=backend,
+        kb=knowledge,
+        conversations=tally.finished,
+        messages=len(ordered),
+        messages_per_second=round(len(ordered) / seconds, 1),
+        p50_ms=round(percentile(ordered, 0.50) / 1e6, 3),
+        p99_ms=round(percentile(ordered, 0.99) / 1e6, 3),
+        tickets=outcome.tickets,
+        tickets_per_second=round(outcome.tickets / seconds, 1),
+        offers=tally.offers,
+        articles=articles,
+    )
+
+
+def percentile(sorted_values: Sequence[int], share: float) -> int:
+    """Nearest-rank percentile of sorted values (share 0.5 is the median)."""
+    rank = max(1, math.ceil(share * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def run_all(job: Job) -> None:
+    """Run every (backend, knowledge base) pair, writing each result as soon as it is known."""
+    started = time.perf_counter()
+    for backend in job.backends:
+        for knowledge in job.knowledge:
+            result = run(job, backend, knowledge, started)
+            sys.stdout.write(result.to_json() + "\n")
+            sys.stdout.flush()
+
+
+def parse_args(argv: Sequence[str] | None) -> Job:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--conversations", type=int, default=500)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--kb", choices=("empty", "indexed", "both"), default="both")
+    parser.add_argument("--interleave", type=int, default=20, help="conversations at once")
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL, help="admin URL")
+    parser.add_argument("--limit", type=float, default=LIMIT_SECONDS, help="seconds (600)")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="cProfile N more conversations"
+    )
+    args = parser.parse_args(argv)
+    if args.conversations < 1 or args.interleave < 1 or args.profile < 0 or args.limit <= 0:
+        parser.error("--conversations, --interleave and --limit must be positive")
+    both = args.backend == "both"
+    return Job(
+        backends=("sqlite", "postgresql") if both else (args.backend,),
+        knowledge=("empty", "indexed") if args.kb == "both" else (args.kb,),
+        conversations=args.conversations,
+        interleave=args.interleave,
+        postgres_url=args.postgres_url,
+        limit=args.limit,
+        profile=args.profile,
+    )
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> NoReturn:
+    """Turn SIGTERM into an exception, so the throwaway database is still dropped."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s intake: %(message)s"
+    )
+    for noisy in ("alembic", "bot", "desk", "flows", "kb", "storage"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    job = parse_args(argv)
+    if "postgresql" in job.backends:
+        require_loopback(job.postgres_url)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        run_all(job)
+    except BenchmarkTimeout as error:
+        logger.error("stopped: %s", error)
+        return 2
+    except (VerificationFailed, UnexpectedReply) as error:
+        logger.error("failed: %s", error)
+        return 1
+    except KeyboardInterrupt:
+        logger.error("interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
