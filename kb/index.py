@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
+from sqlalchemy import Row, text
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from kb.articles import ARTICLES, Article
@@ -28,6 +31,10 @@ BODY_HIT = 0.6
 UNKNOWN_SHARE = 0.5
 # An article in another language than the query's still counts, a little less.
 LANGUAGE_PENALTY = 0.1
+# What scoring reads of an article.
+SCORED = ("id", "title", "category", "language", "audience", "title_terms", "terms")
+# How often, at most, a search asks whether the index changed since its vocabulary was built.
+RECHECK_SECONDS = 10.0
 
 
 class KbSettings(BaseModel):
@@ -41,7 +48,7 @@ class KbSettings(BaseModel):
     # Articles scoring below this (0 to 1: the share of the query's ideas an article covers,
     # title and tags counting more than the body) are not offered at all.
     min_score: float = Field(default=0.5, ge=0, le=1)
-    # How many full-text matches are scored for each query.
+    # How many full-text matches each of a search's two lookups returns for scoring.
     candidates: int = Field(default=20, ge=1, le=200)
     # At most this many articles are offered during intake.
     offer: int = Field(default=3, ge=1, le=10)
@@ -98,6 +105,9 @@ class KnowledgeBase:
             for article_id in sorted(set(current) - wanted):
                 self._remove(article_id)
                 report.removed.append(article_id)
+        if self.sqlite and (report.added or report.updated or report.removed):
+            # Merging the index's segments into one makes every later search read less.
+            self.session.execute(text("INSERT INTO kb_fts (kb_fts) VALUES ('optimize')"))
         _VOCABULARY.clear()
         return report
 
@@ -125,21 +135,28 @@ class KnowledgeBase:
         self.session.add(row)
         self.session.flush()
         self._store_text(
-            article.id, index_text(article.title), index_text(tags), index_text(article.body)
+            row, index_text(article.title), index_text(tags), index_text(article.body)
         )
 
-    def _store_text(self, article_id: str, title: str, tags: str, body: str) -> None:
-        values = {"id": article_id, "title": title, "tags": tags, "body": body}
+    def _store_text(self, row: KbArticle, title: str, tags: str, body: str) -> None:
+        values = {"id": row.id, "title": title, "tags": tags, "body": body}
         if self.sqlite:
-            self.session.execute(
-                text("DELETE FROM kb_fts WHERE article_id = :id"), {"id": article_id}
-            )
-            self.session.execute(
+            self._delete_text(row)
+            # The session's own connection answers with the new row's number.
+            result = self.session.connection().execute(
                 text(
                     "INSERT INTO kb_fts (article_id, title, tags, body) "
                     "VALUES (:id, :title, :tags, :body)"
                 ),
                 values,
+            )
+            row.text_rowid = result.lastrowid
+            self.session.execute(
+                text(
+                    "INSERT INTO kb_heading_fts (rowid, article_id, title, tags) "
+                    "VALUES (:rowid, :id, :title, :tags)"
+                ),
+                {**values, "rowid": row.text_rowid},
             )
             return
         self.session.execute(
@@ -147,19 +164,30 @@ class KnowledgeBase:
                 "UPDATE kb_article SET document = "
                 "setweight(to_tsvector('english', :title), 'A') || "
                 "setweight(to_tsvector('english', :tags), 'B') || "
-                "setweight(to_tsvector('english', :body), 'C') WHERE id = :id"
+                "setweight(to_tsvector('english', :body), 'C'), "
+                "heading = to_tsvector('english', :title) || to_tsvector('english', :tags) "
+                "WHERE id = :id"
             ),
             values,
         )
 
     def _remove(self, article_id: str) -> None:
-        if self.sqlite:
-            self.session.execute(
-                text("DELETE FROM kb_fts WHERE article_id = :id"), {"id": article_id}
-            )
         row = self.session.get(KbArticle, article_id)
-        if row is not None:
-            self.session.delete(row)
+        if row is None:
+            return
+        if self.sqlite:
+            self._delete_text(row)
+        self.session.delete(row)
+
+    def _delete_text(self, row: KbArticle) -> None:
+        if row.text_rowid is None:
+            return
+        # The table names are this module's constants, never anyone's input.
+        for table in ("kb_fts", "kb_heading_fts"):
+            self.session.execute(
+                text(f"DELETE FROM {table} WHERE rowid = :rowid"),  # noqa: S608
+                {"rowid": row.text_rowid},
+            )
 
     def count(self) -> int:
         return self.session.exec(select(func.count()).select_from(KbArticle)).one()
@@ -178,56 +206,108 @@ class KnowledgeBase:
         """Return the best articles for a query, best first; none when none is good enough."""
         vocabulary = self._vocabulary()
         concepts = self.synonyms.concepts(query, vocabulary.frequency)
-        if not concepts:
-            return []
-        candidates = self._candidates(concepts)
-        if not candidates:
-            return []
-        rows = self.session.exec(select(KbArticle).where(col(KbArticle.id).in_(candidates))).all()
-        chinese = is_chinese(query)
         weights = vocabulary.weights(concepts)
-        hits = [
-            _hit(row, concepts, weights, chinese)
-            for row in rows
-            if audience == "agents" or row.audience == "employees"
-        ]
-        order = {article_id: rank for rank, article_id in enumerate(candidates)}
-        hits.sort(key=lambda hit: (-hit.score, order[hit.id]))
         floor = self.settings.min_score if min_score is None else min_score
-        return [hit for hit in hits if hit.score >= floor][:limit]
+        ideas = vocabulary.ideas(concepts, weights)
+        if not ideas or sum(idea.weight for idea in ideas) < floor * sum(weights):
+            return []
+        candidates = self._candidates(ideas, floor * sum(weights))
+        chinese = is_chinese(query)
+        asked = frozenset(t for c in concepts for a in c.alternatives for t in a.terms)
+        order = {article_id: rank for rank, article_id in enumerate(candidates)}
+        ranked = sorted(
+            (
+                (-hit.score, -_in_title(row.title, concepts, weights, asked), order[row.id], hit)
+                for row in self._rows(candidates)
+                if audience == "agents" or row.audience == "employees"
+                if (hit := _hit(row, concepts, weights, chinese, asked)).score >= floor
+            ),
+            key=lambda entry: entry[:3],
+        )
+        return [entry[-1] for entry in ranked[:limit]]
 
-    def _candidates(self, concepts: Sequence[Concept]) -> list[str]:
-        phrases = list(
-            dict.fromkeys(a.phrase for c in concepts for a in c.alternatives if a.phrase)
-        )
+    def _candidates(self, ideas: list[Idea], needed: float) -> list[str]:
+        """Articles worth scoring, from up to three lookups that each stop at `candidates`.
+
+        Only essential ideas are looked up: an idea is essential when, without it, the others
+        cannot reach the score floor, so an article holding none of them is never offered.
+        First come the articles whose title or tags hold every essential idea, as scoring
+        favours them; then those holding every essential idea anywhere, then those holding
+        any. The lookups do not rank their matches (scoring does): ranking in the index costs
+        time in proportion to the matches, and common words match most of a large knowledge
+        base.
+        """
         limit = self.settings.candidates
+        essential = _essential(ideas, needed)
+        if not essential:
+            return []
+        found = self._headings(essential, limit)
+        for every in (True, False):
+            if len(found) >= limit:
+                break
+            found = list(dict.fromkeys([*found, *self._texts(essential, every, limit)]))
+        return found
+
+    def _headings(self, ideas: list[Idea], limit: int) -> list[str]:
         if self.sqlite:
-            match = " OR ".join(f'"{phrase}"' for phrase in phrases)
             statement = text(
-                "SELECT article_id FROM kb_fts WHERE kb_fts MATCH :match "
-                "ORDER BY bm25(kb_fts, 0.0, 4.0, 3.0, 1.0) LIMIT :limit"
+                "SELECT article_id FROM kb_heading_fts WHERE kb_heading_fts MATCH :match LIMIT :n"
             )
-            return list(
-                self.session.execute(statement, {"match": match, "limit": limit}).scalars()
+            parameters = {"match": _fts_query(ideas, every=True)}
+        else:
+            statement = text(
+                "SELECT id FROM kb_article WHERE heading @@ to_tsquery('english', :query) LIMIT :n"
             )
-        tsquery = " | ".join("(" + " <-> ".join(phrase.split()) + ")" for phrase in phrases)
-        statement = text(
-            "SELECT id FROM kb_article, to_tsquery('english', :query) AS query "
-            "WHERE document @@ query ORDER BY ts_rank_cd(document, query) DESC, id LIMIT :limit"
+            parameters = {"query": _ts_query(ideas, every=True)}
+        return list(self.session.execute(statement, {**parameters, "n": limit}).scalars())
+
+    def _texts(self, ideas: list[Idea], every: bool, limit: int) -> list[str]:
+        if self.sqlite:
+            statement = text("SELECT article_id FROM kb_fts WHERE kb_fts MATCH :match LIMIT :n")
+            parameters = {"match": _fts_query(ideas, every=every)}
+        else:
+            statement = text(
+                "SELECT id FROM kb_article WHERE document @@ to_tsquery('english', :query) "
+                "LIMIT :n"
+            )
+            parameters = {"query": _ts_query(ideas, every=every)}
+        return list(self.session.execute(statement, {**parameters, "n": limit}).scalars())
+
+    def _rows(self, article_ids: list[str]) -> Sequence[Row[Any]]:
+        """Load what scoring needs of each article; not the body, which can be long."""
+        if not article_ids:
+            return []
+        statement = select_columns(*(col(getattr(KbArticle, name)) for name in SCORED)).where(
+            col(KbArticle.id).in_(article_ids)
         )
-        return list(self.session.execute(statement, {"query": tsquery, "limit": limit}).scalars())
+        return self.session.execute(statement).all()
 
     def _vocabulary(self) -> Vocabulary:
-        key = (str(self.session.get_bind().engine.url), self.count())
-        vocabulary = _VOCABULARY.get(key)
-        if vocabulary is None:
-            lines = self.session.exec(select(KbArticle.terms)).all()
-            vocabulary = Vocabulary(
-                Counter(t for line in lines for t in set(line.split())), len(lines)
-            )
-            _VOCABULARY.clear()
-            _VOCABULARY[key] = vocabulary
-        return vocabulary
+        """The index's vocabulary, rebuilt when articles were indexed since it was built.
+
+        Whether the index changed is asked of the database at most every few seconds, so
+        another process's `kb index` reaches a running bot within that time.
+        """
+        url = str(self.session.get_bind().engine.url)
+        cached = _VOCABULARY.get(url)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked < RECHECK_SECONDS:
+            return cached.vocabulary
+        version = self._version()
+        if cached is None or cached.version != version:
+            cached = _Cached(self._build_vocabulary(), version, now)
+        _VOCABULARY[url] = _Cached(cached.vocabulary, version, now)
+        return cached.vocabulary
+
+    def _version(self) -> tuple[int, str]:
+        count, newest = self.session.exec(
+            select(func.count(), func.max(KbArticle.indexed_at)).select_from(KbArticle)
+        ).one()
+        return int(count), str(newest)
+
+    def _build_vocabulary(self) -> Vocabulary:
+        lines = self.session.exec(select(KbArticle.terms)).all()
+        return Vocabulary(Counter(t for line in lines for t in set(line.split())), len(lines))
 
     def rate(
         self,
@@ -271,14 +351,78 @@ class Vocabulary:
             weights.append(concept.weight * (max(known) if known else unknown))
         return weights
 
+    def ideas(self, concepts: Sequence[Concept], weights: list[float]) -> list[Idea]:
+        """The concepts some article can match, heaviest first, with only their known phrases."""
+        ideas = []
+        for concept, weight in zip(concepts, weights, strict=True):
+            phrases = tuple(
+                dict.fromkeys(
+                    alternative.phrase
+                    for alternative in concept.alternatives
+                    if alternative.phrase and alternative.terms <= self.frequency.keys()
+                )
+            )
+            if phrases:
+                ideas.append(Idea(phrases, weight))
+        return sorted(ideas, key=lambda idea: -idea.weight)
 
-# Each index's vocabulary, for typo correction and weights; rebuilt when the index changes.
-_VOCABULARY: dict[tuple[str, int], Vocabulary] = {}
+
+@dataclass(frozen=True)
+class Idea:
+    """A concept of the query as the full-text index is asked for it: any of its phrases."""
+
+    phrases: tuple[str, ...]
+    weight: float
 
 
-def _hit(row: KbArticle, concepts: Sequence[Concept], weights: list[float], chinese: bool) -> Hit:
-    title_terms = set(row.title_terms.split())
-    terms = set(row.terms.split())
+@dataclass(frozen=True)
+class _Cached:
+    vocabulary: Vocabulary
+    version: tuple[int, str]
+    checked: float
+
+
+# Each database's vocabulary, for typo correction and weights, by database URL.
+_VOCABULARY: dict[str, _Cached] = {}
+
+
+def _fts_query(ideas: list[Idea], *, every: bool) -> str:
+    """An FTS5 query: each idea any of its phrases, and every idea or any of them."""
+    groups = ("(" + " OR ".join(f'"{phrase}"' for phrase in idea.phrases) + ")" for idea in ideas)
+    return (" AND " if every else " OR ").join(groups)
+
+
+def _ts_query(ideas: list[Idea], *, every: bool) -> str:
+    """The same question as a PostgreSQL tsquery, words of a phrase next to each other."""
+    groups = (
+        "(" + " | ".join("(" + " <-> ".join(phrase.split()) + ")" for phrase in idea.phrases) + ")"
+        for idea in ideas
+    )
+    return (" & " if every else " | ").join(groups)
+
+
+def _essential(ideas: list[Idea], needed: float) -> list[Idea]:
+    """The heaviest ideas without which an article cannot cover the weight it needs."""
+    rest = sum(idea.weight for idea in ideas)
+    essential = []
+    for idea in ideas:
+        if rest < needed:
+            break
+        essential.append(idea)
+        rest -= idea.weight
+    return essential
+
+
+def _hit(
+    row: Row[Any],
+    concepts: Sequence[Concept],
+    weights: list[float],
+    chinese: bool,
+    asked: frozenset[str],
+) -> Hit:
+    # Only the query's own terms matter, and keeping just those is cheaper than a set of all.
+    title_terms = asked.intersection(row.title_terms.split())
+    terms = asked.intersection(row.terms.split())
     total = sum(weights)
     covered = sum(
         weight * _coverage(concept, title_terms, terms)
@@ -290,7 +434,23 @@ def _hit(row: KbArticle, concepts: Sequence[Concept], weights: list[float], chin
     return Hit(row.id, row.title, round(score, 3), row.category, row.language)
 
 
-def _coverage(concept: Concept, title_terms: set[str], terms: set[str]) -> float:
+def _in_title(
+    title: str, concepts: Sequence[Concept], weights: list[float], asked: frozenset[str]
+) -> float:
+    """How much of the query the title itself says; of equal scores, the clearer title wins.
+
+    Scoring reads the title and tags together, so an article that only lists a word among
+    its tags would otherwise tie with one whose title is about exactly that.
+    """
+    words = asked.intersection(term_set(title))
+    return sum(
+        weight
+        for concept, weight in zip(concepts, weights, strict=True)
+        if any(a.terms and a.terms <= words for a in concept.alternatives)
+    )
+
+
+def _coverage(concept: Concept, title_terms: frozenset[str], terms: frozenset[str]) -> float:
     best = 0.0
     for alternative in concept.alternatives:
         if alternative.terms and alternative.terms <= title_terms:

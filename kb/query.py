@@ -84,7 +84,8 @@ class Synonyms:
         """
         lowered = text.lower()
         concepts: list[Concept] = []
-        for phrase in self.phrases:
+        # A plain substring test first: most phrases are not in the text at all.
+        for phrase in (phrase for phrase in self.phrases if phrase in lowered):
             if re.search(rf"\b{re.escape(phrase)}\b", lowered):
                 concepts.append(self._concept(phrase))
                 lowered = re.sub(rf"\b{re.escape(phrase)}\b", " ", lowered)

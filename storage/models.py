@@ -182,6 +182,8 @@ class KbArticle(SQLModel, table=True):
     title_terms: str = Field(default="")
     terms: str = Field(default="")
     indexed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # SQLite only: the row of kb_fts that holds this article's text.
+    text_rowid: int | None = Field(default=None, unique=True, index=True)
 
 
 class KbRating(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from kb.articles import ARTICLES, Article, load, parse, render
 from kb.evaluate import evaluate, read_queries
-from kb.index import KbSettings, KnowledgeBase
+from kb.index import RECHECK_SECONDS, Idea, KbSettings, KnowledgeBase, _essential
 from kb.query import Synonyms
 from kb.text import bigrams, index_text, segment
 from kb.triage import TriageSettings, suggest
@@ -80,6 +80,76 @@ def test_reindexing_is_incremental(engine: Engine, tmp_path: Path) -> None:
     assert second.unchanged == len(articles) - 2
     assert second.removed == [articles[-1].id]
     assert _search(engine, articles[-1].title, limit=10).count(articles[-1].id) == 0
+
+
+def test_a_changed_article_replaces_its_old_text(engine: Engine) -> None:
+    articles, _ = load(ARTICLES)
+    first = articles[0]
+    with unit_of_work(engine) as session:
+        KnowledgeBase(session, SYNONYMS).index(articles, NOW)
+    for title in ("Quokka bridge pairing", "Wombat tunnel pairing"):
+        changed = Article(**{**first.__dict__, "title": title})
+        with unit_of_work(engine) as session:
+            KnowledgeBase(session, SYNONYMS).index([changed, *articles[1:]], NOW)
+
+    assert _search(engine, "wombat tunnel", limit=10) == [first.id]
+    assert _search(engine, "quokka bridge", limit=10) == []
+
+
+def test_a_large_index_still_finds_the_article_with_every_rare_word(engine: Engine) -> None:
+    articles, _ = load(ARTICLES)
+    # Indexed first, so that a lookup stopping at a few matches in index order meets them
+    # before the one article that holds every word of the query.
+    decoys = [
+        Article(
+            f"decoy-{n}",
+            f"VPN roster {n}",
+            "network",
+            (),
+            "en",
+            "employees",
+            "2026-12-01",
+            "Which VPN gateway serves which region.",
+            "",
+        )
+        for n in range(40)
+    ]
+    settings = KbSettings(candidates=5)
+    with unit_of_work(engine) as session:
+        KnowledgeBase(session, SYNONYMS, settings).index([*decoys, *articles], NOW)
+
+    with Session(engine) as session:
+        found = KnowledgeBase(session, SYNONYMS, settings).search("my vpn keeps dropping")
+
+    assert [hit.id for hit in found][0] == "vpn-connection-drops"
+
+
+def test_an_essential_idea_is_one_the_others_cannot_do_without() -> None:
+    ideas = [Idea(("vpn",), 3.0), Idea(("drop",), 2.0), Idea(("home",), 1.0)]
+
+    assert _essential(ideas, needed=3.0) == ideas[:2]
+    assert _essential(ideas, needed=0.5) == ideas
+    assert _essential(ideas, needed=7.0) == []
+
+
+def test_a_running_process_sees_another_process_index_within_seconds(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles, _ = load(ARTICLES)
+    with unit_of_work(engine) as session:
+        KnowledgeBase(session, SYNONYMS).index(articles[1:], NOW)
+    clock = [1000.0]
+    monkeypatch.setattr("kb.index.time.monotonic", lambda: clock[0])
+    assert _search(engine, articles[0].title) != [articles[0].id]
+    with unit_of_work(engine) as session:
+        added = Article(**{**articles[0].__dict__})
+        KnowledgeBase(session, SYNONYMS).index([added], NOW + timedelta(minutes=1), prune=False)
+    monkeypatch.setattr("kb.index._VOCABULARY", {})
+    with Session(engine) as session:
+        KnowledgeBase(session, SYNONYMS)._vocabulary()
+    clock[0] += RECHECK_SECONDS + 1
+
+    assert _search(engine, articles[0].title)[0] == articles[0].id
 
 
 def test_the_labelled_set_is_findable(indexed: Engine) -> None:

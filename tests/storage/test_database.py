@@ -139,3 +139,33 @@ def test_head_revision_is_the_newest_migration_file() -> None:
     versions = sorted((MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
     assert head_revision() == versions[-1].name[:4]
+
+
+def test_the_text_index_upgrade_keeps_indexed_articles_replaceable(tmp_path: Path) -> None:
+    from kb.articles import ARTICLES, load
+    from kb.index import SYNONYMS, KnowledgeBase
+    from kb.query import Synonyms
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO kb_article (id, title, category, tags, language, audience, "
+            "last_reviewed, body, path, digest, title_terms, terms, indexed_at) VALUES "
+            "('vpn-connection-drops', 'VPN drops', 'network', '[]', 'en', 'employees', '', "
+            "'', '', 'old', 'drop vpn', 'drop vpn', '2026-12-01 00:00:00.000000')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO kb_fts (article_id, title, tags, body) "
+            "VALUES ('vpn-connection-drops', 'vpn drops', '', '')"
+        )
+    upgrade(engine)
+    articles, _ = load(ARTICLES)
+    synonyms = Synonyms.load(SYNONYMS)
+    with unit_of_work(engine) as session:
+        KnowledgeBase(session, synonyms).index(articles, datetime.now(UTC))
+
+    with engine.connect() as connection:
+        texts = connection.exec_driver_sql("SELECT count(*) FROM kb_fts").scalar()
+        headings = connection.exec_driver_sql("SELECT count(*) FROM kb_heading_fts").scalar()
+    assert (texts, headings) == (len(articles), len(articles))
