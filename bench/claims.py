@@ -30,31 +30,26 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import secrets
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.throwaway import POSTGRES_ADMIN_URL, database, require_loopback  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from desk.clock import FixedClock  # noqa: E402
 from desk.directory import Directory, PersonEntry  # noqa: E402
@@ -63,14 +58,13 @@ from desk.rules import Rules  # noqa: E402
 from desk.tickets import TicketDraft  # noqa: E402
 from desk.vocabulary import Impact, Role, Status, Urgency  # noqa: E402
 from desk.work import Workbench  # noqa: E402
-from storage.database import make_engine, safe_url, unit_of_work, upgrade  # noqa: E402
+from storage.database import unit_of_work  # noqa: E402
 from storage.models import Person, Ticket, TicketEvent  # noqa: E402
 from storage.stores import PersonStore  # noqa: E402
 
 logger = logging.getLogger("bench.claims")
 
 CONFIG = ROOT / "config.yaml"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DOMAIN = "bench.example.com"
 GROUP = "service-desk"
 NOW = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)  # a Thursday morning
@@ -126,75 +120,6 @@ class Deadline:
         """Raise BenchmarkTimeout once the limit has passed."""
         if time.perf_counter() > self.at:
             raise BenchmarkTimeout(f"passed the {self.limit:.0f} s limit; {advice}")
-
-
-# --- databases ----------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    """Yield the URL of a fresh SQLite file in a temporary directory, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """Create a throwaway database on the server of admin_url; always drop it afterwards."""
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"helpdesk_bench_{secrets.token_hex(6)}"
-    try:
-        _create(admin, name, admin_url)
-        logger.info("created database %s on %s", name, safe_url(admin_url))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            _drop(admin, name)
-    finally:
-        admin.dispose()
-
-
-def _create(admin: Engine, name: str, admin_url: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        raise SystemExit(
-            f"claims: cannot create a database on {safe_url(admin_url)}: {error.orig}; "
-            "pass --postgres-url or --backend sqlite"
-        ) from None
-
-
-def _drop(admin: Engine, name: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        logger.info("dropped database %s", name)
-    except Exception:
-        logger.exception("could not drop database %s; drop it by hand", name)
-        raise
-
-
-@contextmanager
-def database(backend: str, postgres_url: str, agents: int) -> Iterator[Engine]:
-    """Yield an engine on a fresh, migrated database, with a connection for every agent."""
-    urls = sqlite_database() if backend == "sqlite" else postgres_database(postgres_url)
-    with urls as url:
-        engine = make_engine(url, pool_size=agents + 2, max_overflow=agents)
-        try:
-            upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
-
-
-def require_loopback(url: str) -> None:
-    """Refuse any database server that is not on this machine."""
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "") or os.environ.get("PGHOST", "")
-    local = host in {"", "localhost", "::1"} or host.startswith(("127.", "/"))
-    if not local:
-        raise SystemExit(f"claims: {safe_url(url)} is not on loopback; benchmarks stay local")
 
 
 # --- preparing (not timed) ----------------------------------------------------------------
@@ -470,7 +395,8 @@ class RunResult:
 def run(job: Job, backend: str, deadline: Deadline) -> tuple[RunResult, list[str]]:
     """Open the tickets in a fresh database of the backend, race the agents, check the claims."""
     clock = FixedClock(NOW)
-    with database(backend, job.postgres_url, job.agents) as engine:
+    pool = {"pool_size": job.agents + 2, "max_overflow": job.agents}
+    with database(backend, job.postgres_url, **pool) as engine:
         url = engine.url.render_as_string(hide_password=False)
         rules = load_config(CONFIG, environ={"DATABASE_URL": url}).rules()
         agents = agent_emails(job.agents)

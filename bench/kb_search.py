@@ -28,39 +28,34 @@ import math
 import os
 import pstats
 import random
-import secrets
 import signal
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.throwaway import POSTGRES_ADMIN_URL, database, require_loopback  # noqa: E402
 from kb.articles import ARTICLES, Article, load  # noqa: E402
 from kb.evaluate import read_queries  # noqa: E402
 from kb.index import SYNONYMS, KnowledgeBase  # noqa: E402
 from kb.query import Synonyms  # noqa: E402
-from storage.database import make_engine, safe_url, unit_of_work, upgrade  # noqa: E402
+from storage.database import unit_of_work  # noqa: E402
 
 logger = logging.getLogger("bench.kb_search")
 
 QUERIES = ROOT / "kb" / "eval" / "queries.jsonl"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SEED = 42
 WARM_UP = 50
 INDEX_LIMIT_SECONDS = 600
@@ -201,75 +196,6 @@ def _body(body: str, other: str, setting: Setting, rng: random.Random) -> str:
 
 def _heading(paragraph: str) -> bool:
     return paragraph.startswith("#")
-
-
-# --- databases ----------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    """Yield the URL of a fresh SQLite file in a temporary directory, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """Create a throwaway database on the server of admin_url; always drop it afterwards."""
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"helpdesk_bench_{secrets.token_hex(6)}"
-    try:
-        _create(admin, name, admin_url)
-        logger.info("created database %s on %s", name, safe_url(admin_url))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            _drop(admin, name)
-    finally:
-        admin.dispose()
-
-
-def _create(admin: Engine, name: str, admin_url: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        raise SystemExit(
-            f"kb_search: cannot create a database on {safe_url(admin_url)}: {error.orig}; "
-            "pass --postgres-url or --backend sqlite"
-        ) from None
-
-
-def _drop(admin: Engine, name: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        logger.info("dropped database %s", name)
-    except Exception:
-        logger.exception("could not drop database %s; drop it by hand", name)
-        raise
-
-
-@contextmanager
-def database(backend: str, postgres_url: str) -> Iterator[Engine]:
-    """Yield an engine on a fresh, migrated database of the backend; dispose of it after."""
-    urls = sqlite_database() if backend == "sqlite" else postgres_database(postgres_url)
-    with urls as url:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
-
-
-def require_loopback(url: str) -> None:
-    """Refuse any database server that is not on this machine."""
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "") or os.environ.get("PGHOST", "")
-    local = host in {"", "localhost", "::1"} or host.startswith(("127.", "/"))
-    if not local:
-        raise SystemExit(f"kb_search: {safe_url(url)} is not on loopback; benchmarks stay local")
 
 
 # --- indexing and searching ---------------------------------------------------------------
