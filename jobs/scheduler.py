@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -103,12 +104,19 @@ class Runner:
         outcome: str,
         next_run: datetime | None,
     ) -> None:
-        row = session.get(JobRun, job.name) or JobRun(name=job.name)
-        row.last_started_at = started
-        row.last_finished_at = self.clock.now()
-        row.last_result = outcome[:500]
-        row.next_run_at = next_run
-        session.add(row)
+        values = {
+            "last_started_at": started,
+            "last_finished_at": self.clock.now(),
+            "last_result": outcome[:500],
+            "next_run_at": next_run,
+        }
+        # Two processes may run a job's first sweep at once; a get-then-insert would make one
+        # of them fail on the other's row, so the row is written in one statement either way.
+        dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+        # SQLModel adds __table__ when the class is built, out of mypy's sight.
+        table = JobRun.__table__  # type: ignore[attr-defined]
+        statement = dialect.insert(table).values(name=job.name, **values)
+        session.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
 
 
 def start_scheduler(runner: Runner, intervals: dict[str, float]) -> AsyncIOScheduler:
