@@ -21,11 +21,12 @@ Usage (from the repository root):
         --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/intake.py --backend sqlite --kb empty --profile 200
 
-stdout gets one JSON object per (backend, knowledge base); stderr gets progress and, with
---profile N, a cProfile report of N more conversations run after the timed ones. The
-PostgreSQL database (helpdesk_bench_<random>) is created on the server of --postgres-url and
-always dropped, also on Ctrl-C; the SQLite file lives in a temporary directory. A run that
-passes --limit seconds (600) stops with a message and exit status 2.
+stdout gets one JSON object per (backend, knowledge base), with the SQL statements sent per
+message beside the rates; stderr gets progress and, with --profile N, a cProfile report of N
+more conversations run after the timed ones. The PostgreSQL database (helpdesk_bench_<random>)
+is created on the server of --postgres-url and always dropped, also on Ctrl-C; the SQLite file
+lives in a temporary directory. A run that passes --limit seconds (600) stops with a message
+and exit status 2.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from sqlalchemy import func, text
+from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
@@ -400,6 +401,27 @@ class Tally:
     finished: int = 0
 
 
+@dataclass
+class Statements:
+    """How many SQL statements an engine ran while it was watched."""
+
+    count: int = 0
+
+    def seen(self, *_event: object) -> None:
+        self.count += 1
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[Statements]:
+    """Count the statements the engine sends to the database meanwhile."""
+    statements = Statements()
+    event.listen(engine, "before_cursor_execute", statements.seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", statements.seen)
+
+
 @dataclass(frozen=True)
 class Pace:
     """How the conversations are driven: how many at once, and until when."""
@@ -572,6 +594,7 @@ class RunResult:
     tickets_per_second: float
     offers: int
     articles: int
+    statements_per_message: float
 
     def to_json(self) -> str:
         return json.dumps({"benchmark": "intake", **self.__dict__}, ensure_ascii=False)
@@ -596,9 +619,10 @@ def run(job: Job, backend: str, knowledge: str, started: float) -> RunResult:
             add_people(helpdesk.engine, clock, [*timed, *extra])
             articles = index_articles(helpdesk.engine, clock) if knowledge == "indexed" else 0
             logger.info("%s: %d employees, %d articles; talking", label, len(scripts), articles)
-            began = time.perf_counter()
-            tally = converse(helpdesk, clock, scripts[: len(timed)], pace)
-            seconds = time.perf_counter() - began
+            with counting(helpdesk.engine) as statements:
+                began = time.perf_counter()
+                tally = converse(helpdesk, clock, scripts[: len(timed)], pace)
+                seconds = time.perf_counter() - began
             if job.profile:
                 profile(helpdesk, clock, scripts[len(timed) :], pace)
             outcome = count_outcome(helpdesk.engine, timed)
@@ -609,12 +633,25 @@ def run(job: Job, backend: str, knowledge: str, started: float) -> RunResult:
     if problems:
         raise VerificationFailed(f"{label}: " + "; ".join(problems))
     return _result(
-        backend, knowledge, tally=tally, outcome=outcome, seconds=seconds, articles=articles
+        backend,
+        knowledge,
+        tally=tally,
+        outcome=outcome,
+        seconds=seconds,
+        articles=articles,
+        statements=statements.count,
     )
 
 
 def _result(
-    backend: str, knowledge: str, *, tally: Tally, outcome: Outcome, seconds: float, articles: int
+    backend: str,
+    knowledge: str,
+    *,
+    tally: Tally,
+    outcome: Outcome,
+    seconds: float,
+    articles: int,
+    statements: int,
 ) -> RunResult:
     ordered = sorted(tally.durations)
     return RunResult(
@@ -629,6 +666,7 @@ def _result(
         tickets_per_second=round(outcome.tickets / seconds, 1),
         offers=tally.offers,
         articles=articles,
+        statements_per_message=round(statements / len(ordered), 2),
     )
 
 

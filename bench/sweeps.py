@@ -33,11 +33,11 @@ Usage (from the repository root):
 
 stdout gets one JSON object per (backend, open, due, sweep); stderr gets progress and whether
 the targets are met (nothing due over 100,000 tickets: under 20 ms; 10,000 due: under 2 s).
-Each line also has the run's CPU seconds in this process and the SQL statements it sent. To
+Each line also has the run's CPU seconds in this process (and the garbage collector's part
+of them), the SQL statements it sent and the machine's load average when it started. To
 bound the runtime, a case whose run is predicted (from the cost per due ticket of a smaller
 case of the same sweep) to take longer than --case-limit (30 s) is skipped, with a note on
-stderr; raise the limit to measure it anyway (with the product as it is, the 10,000-due cases
-need --case-limit 200 and about 20 minutes for both backends).
+stderr; raise the limit to measure it anyway.
 The PostgreSQL database (helpdesk_bench_<random>) is created on the server of --postgres-url
 and always dropped, also on Ctrl-C; SQLite files live in a temporary directory.
 """
@@ -760,8 +760,10 @@ class CaseResult:
     """One (backend, open, due, sweep) measurement, as printed on stdout.
 
     ``seconds`` is wall-clock time of the whole run; ``cpu_seconds`` is this process's CPU
-    time in it (SQLite's work included, PostgreSQL's server not); ``statements`` counts the
-    SQL statements the run sent.
+    time in it (SQLite's work included, PostgreSQL's server not); ``gc_seconds`` is how long
+    Python's garbage collector ran in it; ``statements`` counts the SQL statements the run
+    sent; ``load_average`` is the machine's one-minute load when the run started, as on a
+    shared machine other work slows the run down.
     """
 
     backend: str
@@ -773,7 +775,9 @@ class CaseResult:
     due_tickets: int
     acted: int
     cpu_seconds: float
+    gc_seconds: float
     statements: int
+    load_average: float
 
     def to_json(self) -> str:
         return json.dumps({"benchmark": "sweep", **asdict(self)})
@@ -785,9 +789,11 @@ class Timing:
 
     seconds: float
     cpu_seconds: float
+    gc_seconds: float
     statements: int
     due: int
     acted: int
+    load_average: float
 
 
 def job_named(config: Config, name: str) -> Job:
@@ -815,16 +821,35 @@ def counting_statements(engine: Engine) -> Iterator[list[int]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
+@contextmanager
+def timing_collections() -> Iterator[list[float]]:
+    """Add up the seconds the garbage collector runs while the block runs."""
+    total, started = [0.0], [0.0]
+
+    def note(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            total[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(note)
+    try:
+        yield total
+    finally:
+        gc.callbacks.remove(note)
+
+
 def time_run(engine: Engine, rules: Rules, job: Job) -> Timing:
     """Warm up with nothing due, then time one whole run at NOW."""
     Runner(engine, rules, FixedClock(NOW - timedelta(days=365)), BATCH).run(job)
     runner = Runner(engine, rules, FixedClock(NOW), BATCH)
     gc.collect()  # the fill's garbage is not the sweep's: collect it before the clock starts
-    with counting_statements(engine) as statements:
+    load = os.getloadavg()[0]
+    with counting_statements(engine) as statements, timing_collections() as collecting:
         cpu, started = time.process_time(), time.perf_counter()
         result = runner.run(job)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return Timing(elapsed, cpu, statements[0], result.due, result.acted)
+    return Timing(elapsed, cpu, collecting[0], statements[0], result.due, result.acted, load)
 
 
 def profile_run(engine: Engine, rules: Rules, job: Job) -> None:
@@ -882,7 +907,9 @@ def run_case(space: Workspace, rows: TicketRows, config: Config, case: Case) -> 
         due_tickets=timing.due,
         acted=timing.acted,
         cpu_seconds=round(timing.cpu_seconds, 3),
+        gc_seconds=round(timing.gc_seconds, 3),
         statements=timing.statements,
+        load_average=round(timing.load_average, 2),
     )
 
 

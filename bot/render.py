@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from flows.messages import Outbound, OutButton, Reply
 
@@ -62,17 +62,15 @@ class Renderer:
         self.look = look
         self.root = root
         self.environment = build_environment(root)
+        # Templates are read once per process: choosing among the candidate files costs a
+        # failed file lookup per candidate, which would otherwise be paid on every reply.
+        self._templates: dict[tuple[str, str], Template] = {}
+        self._translators: dict[str, Callable[..., str]] = {}
 
     def render(self, reply: Reply, language: str, time_zone: str = "UTC") -> Outbound:
         """Render one reply in the person's language, falling back to English."""
         t = self.translator(language)
-        names = [
-            f"{lang}/{look}/{reply.template}{suffix}"
-            for lang in dict.fromkeys((language, FALLBACK_LANGUAGE))
-            for look in dict.fromkeys((self.look, PLAIN))
-            for suffix in (".html.j2", ".j2")
-        ]
-        template = self.environment.select_template(names)
+        template = self.template(reply.template, language)
         text = template.render(t=t, tz=time_zone, **reply.context).strip()
         buttons = tuple(
             OutButton(
@@ -84,8 +82,28 @@ class Renderer:
         )
         return Outbound(text=text, buttons=buttons)
 
+    def template(self, name: str, language: str) -> Template:
+        """Return the template of a reply in the language and look, or their fallbacks."""
+        template = self._templates.get((name, language))
+        if template is None:
+            names = [
+                f"{lang}/{look}/{name}{suffix}"
+                for lang in dict.fromkeys((language, FALLBACK_LANGUAGE))
+                for look in dict.fromkeys((self.look, PLAIN))
+                for suffix in (".html.j2", ".j2")
+            ]
+            template = self.environment.select_template(names)
+            self._templates[(name, language)] = template
+        return template
+
     def translator(self, language: str) -> Callable[..., str]:
         """Return a function that looks a label up in the language's catalogue."""
+        translator = self._translators.get(language)
+        if translator is None:
+            translator = self._translators[language] = self._make_translator(language)
+        return translator
+
+    def _make_translator(self, language: str) -> Callable[..., str]:
         labels = _labels(self.root, language)
         fallback = _labels(self.root, FALLBACK_LANGUAGE)
 

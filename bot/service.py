@@ -19,8 +19,8 @@ from flows.conversation import Outcome, State, Turn, say
 from flows.messages import Button, Inbound, Message, Outbound, Reply
 from flows.router import respond
 from storage.database import unit_of_work
-from storage.models import Conversation, OutboxMessage, Person
-from storage.stores import ConversationStore, OutboxStore
+from storage.models import OutboxMessage, Person
+from storage.stores import ConversationStore, OutboxStore, SavedConversation
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class Helpdesk:
         self.rules = config.rules()
         self.clock = clock
         self.renderer = renderer
+        self.timeout = timedelta(minutes=config.chat.conversation_timeout_minutes)
 
     def deliveries(self, platform: str, user_id: str) -> list[Outbound]:
         """Take the queued messages for a person on a channel, rendered, marking them sent."""
@@ -61,17 +62,22 @@ class Helpdesk:
     def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one inbound message; all it changes is committed together, or not at all."""
         with unit_of_work(self.engine) as session:
+            directory = Directory(session, self.clock)
             try:
-                person = Directory(session, self.clock).resolve(inbound.platform, inbound.user_id)
+                person, saved = directory.resolve_in_chat(
+                    inbound.platform, inbound.user_id, inbound.chat_key
+                )
             except UnknownPerson:
                 logger.info("Unknown sender platform=%s", inbound.platform)
                 identity = f"{inbound.platform} user {inbound.user_id}"
                 reply = say("common/unknown_person", identity=identity)
                 return [self.renderer.render(reply, self.config.chat.language)]
-            replies = self._answer(session, person, inbound)
+            replies = self._answer(session, person, saved, inbound)
             return [self.renderer.render(r, person.language, person.time_zone) for r in replies]
 
-    def _answer(self, session: Session, person: Person, inbound: Inbound) -> list[Reply]:
+    def _answer(
+        self, session: Session, person: Person, saved: SavedConversation | None, inbound: Inbound
+    ) -> list[Reply]:
         policy = self.config.chat
         text = inbound.text.strip()
         if not text and not inbound.action:
@@ -92,57 +98,47 @@ class Helpdesk:
             logger.info("Credentials masked kinds=%s", ",".join(masked.kinds))
             replies.append(say("common/masked", kinds=masked.kinds))
 
-        conversations = ConversationStore(session)
-        row = conversations.get(person.id or 0, inbound.chat_key)
-        state, expired = self._current_state(conversations, row)
+        state, expired = self._current_state(saved)
         if expired:
             replies.append(say("common/expired", minutes=policy.conversation_timeout_minutes))
-            row = None
 
         bench = Workbench(session, self.rules, self.clock)
         turn = Turn(
             person=person, message=message, bench=bench, policy=policy, now=self.clock.now()
         )
         outcome = respond(state, turn)
-        self._save_state(conversations, row, person, inbound.chat_key, outcome)
+        self._save_state(ConversationStore(session), saved, person, inbound.chat_key, outcome)
         return replies + outcome.replies
 
-    def _current_state(
-        self, conversations: ConversationStore, row: Conversation | None
-    ) -> tuple[State | None, bool]:
-        if row is None:
+    def _current_state(self, saved: SavedConversation | None) -> tuple[State | None, bool]:
+        """The conversation under way, and whether an idle one has just expired."""
+        if saved is None:
             return None, False
-        if row.expires_at <= self.clock.now():
-            conversations.delete(row)
+        if saved.expires_at <= self.clock.now():
             return None, True
-        return State(flow=row.flow, step=row.step, data=dict(row.data)), False
+        return State(flow=saved.flow, step=saved.step, data=dict(saved.data)), False
 
     def _save_state(
         self,
         conversations: ConversationStore,
-        row: Conversation | None,
+        saved: SavedConversation | None,
         person: Person,
         chat_key: str,
         outcome: Outcome,
     ) -> None:
+        """Keep where the conversation stands; an expired row is reused or removed."""
         if outcome.state is None:
-            if row is not None:
-                conversations.delete(row)
+            if saved is not None:
+                conversations.remove(saved)
             return
         now = self.clock.now()
-        expires = now + timedelta(minutes=self.config.chat.conversation_timeout_minutes)
-        if row is None:
-            row = Conversation(
-                person_id=person.id or 0,
-                chat_key=chat_key,
-                flow="",
-                step="",
-                updated_at=now,
-                expires_at=expires,
-            )
-        row.flow = outcome.state.flow
-        row.step = outcome.state.step
-        row.data = dict(outcome.state.data)
-        row.updated_at = now
-        row.expires_at = expires
-        conversations.add(row)
+        conversations.save(
+            person.id or 0,
+            chat_key,
+            saved,
+            flow=outcome.state.flow,
+            step=outcome.state.step,
+            data=dict(outcome.state.data),
+            now=now,
+            expires_at=now + self.timeout,
+        )

@@ -20,6 +20,10 @@ SCAN_DAYS = 3 * 366
 
 MIDNIGHT = time(0)
 
+# How many local days' working windows a calendar keeps computed; a sweep over thousands of
+# tickets asks for the same few weeks again and again.
+DAY_CACHE = 4096
+
 Range: TypeAlias = tuple[time, time]
 Window: TypeAlias = tuple[datetime, datetime]
 
@@ -200,6 +204,7 @@ class BusinessCalendar:
         self._zone = ZoneInfo(settings.time_zone)
         self._closed = frozenset(settings.closed)
         self._holidays: dict[int, frozenset[date]] = {}
+        self._days: dict[date, tuple[Window, ...]] = {}
 
     def is_open(self, moment: datetime) -> bool:
         moment = _utc(moment, "moment")
@@ -244,6 +249,30 @@ class BusinessCalendar:
             remaining -= closing - opening
         raise ValueError(
             f"calendar '{self.name}': {_as_hours(duration)} of business time after {start} "
+            f"does not fit in {SCAN_DAYS} days"
+        )
+
+    def subtract(self, end: datetime, duration: timedelta) -> datetime:
+        """Return the latest moment from which `duration` of business time remains until `end`.
+
+        The inverse of `add`, walking back from `end`: when the count back ends exactly on an
+        opening time, that opening is the answer, not the closing before it.
+        """
+        end = _utc(end, "end")
+        if duration < timedelta(0):
+            raise ValueError(
+                f"cannot subtract a negative business duration ({_as_hours(duration)})"
+            )
+        if self.settings.always_open or duration == timedelta(0):
+            return end - duration
+
+        remaining = duration
+        for opening, closing in self._windows_before(end, SCAN_DAYS):
+            if remaining <= closing - opening:
+                return closing - remaining
+            remaining -= closing - opening
+        raise ValueError(
+            f"calendar '{self.name}': {_as_hours(duration)} of business time before {end} "
             f"does not fit in {SCAN_DAYS} days"
         )
 
@@ -294,14 +323,35 @@ class BusinessCalendar:
                 if closing > moment:
                     yield max(opening, moment), closing
 
-    def _day(self, day: date) -> list[Window]:
+    def _windows_before(self, moment: datetime, days: int) -> Iterator[Window]:
+        """Yield the UTC working windows that opened before `moment`, latest first.
+
+        The search covers the local day after that of `moment` (for the midnight reason given
+        in `is_open`), the day of `moment` and `days` more before it; the first window is cut
+        to end at `moment`.
+        """
+        last = moment.astimezone(self._zone).date() + timedelta(days=1)
+        for shift in range(days + 2):
+            for opening, closing in reversed(self._day(last - timedelta(days=shift))):
+                if opening < moment:
+                    yield opening, min(closing, moment)
+
+    def _day(self, day: date) -> tuple[Window, ...]:
         """Return one local day's working windows in UTC; none on a holiday or closed date."""
+        windows = self._days.get(day)
+        if windows is None:
+            if len(self._days) >= DAY_CACHE:
+                self._days.clear()
+            windows = self._days[day] = self._compute_day(day)
+        return windows
+
+    def _compute_day(self, day: date) -> tuple[Window, ...]:
         if day in self._closed or day in self._holidays_in(day.year):
-            return []
+            return ()
 
         ranges = self.settings.hours.get(WEEKDAYS[day.weekday()], ())
         windows = [self._window(day, span) for span in ranges]
-        return [(opening, closing) for opening, closing in windows if opening < closing]
+        return tuple((opening, closing) for opening, closing in windows if opening < closing)
 
     def _window(self, day: date, span: Range) -> Window:
         start, end = span

@@ -18,7 +18,7 @@ from desk.clock import Clock
 from desk.errors import InvalidInput, UnknownPerson
 from desk.vocabulary import Role
 from storage.models import Person
-from storage.stores import PersonStore
+from storage.stores import PersonStore, SavedConversation
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +103,20 @@ class Directory:
             person = self.store.get_by_email(platform_user_id)
         else:
             person = self.store.get_by_identity(platform, platform_user_id)
-        if person is None or not person.active:
-            raise UnknownPerson(
-                f"No one in the directory is {platform} user '{platform_user_id}'."
-            )
-        return person
+        return _active(person, platform, platform_user_id)
+
+    def resolve_in_chat(
+        self, platform: str, platform_user_id: str, chat_key: str
+    ) -> tuple[Person, SavedConversation | None]:
+        """Return the active person behind a platform identity and their conversation in a chat.
+
+        Raises:
+            UnknownPerson: no active person has that identity.
+        """
+        person, conversation = self.store.get_in_chat(
+            platform, platform_user_id, chat_key, by_email=platform == CONSOLE
+        )
+        return _active(person, platform, platform_user_id), conversation
 
     def roles_of(self, person: Person) -> set[Role]:
         return {Role(role) for role in person.roles}
@@ -175,6 +184,12 @@ class Directory:
             len(report.rejected),
         )
         return report
+
+
+def _active(person: Person | None, platform: str, platform_user_id: str) -> Person:
+    if person is None or not person.active:
+        raise UnknownPerson(f"No one in the directory is {platform} user '{platform_user_id}'.")
+    return person
 
 
 def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:

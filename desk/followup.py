@@ -44,6 +44,8 @@ class FollowUps:
         self.settings = settings
         self.business = business
         self.calendar = BusinessCalendar(business, "business")
+        # The business hours in each requester's time zone, made once per zone.
+        self._local: dict[str, BusinessCalendar] = {}
 
     def next_ping(self, ticket: Ticket, now: datetime) -> datetime:
         """Return when the requester should next hear how the ticket stands."""
@@ -53,8 +55,14 @@ class FollowUps:
         """Return `at`, or the requester's next working moment when it falls outside (not P1)."""
         if ticket.priority == Priority.P1:
             return at
-        local = self.business.model_copy(update={"time_zone": _zone(requester.time_zone)})
-        return BusinessCalendar(local, "requester").next_open(at)
+        return self._local_calendar(_zone(requester.time_zone)).next_open(at)
+
+    def _local_calendar(self, zone: str) -> BusinessCalendar:
+        calendar = self._local.get(zone)
+        if calendar is None:
+            local = self.business.model_copy(update={"time_zone": zone})
+            calendar = self._local[zone] = BusinessCalendar(local, "requester")
+        return calendar
 
     def reminder_at(self, resolved_at: datetime) -> datetime:
         return self.calendar.add(

@@ -153,40 +153,71 @@ class ServiceLevels:
 
     def schedule(self, ticket: Ticket) -> None:
         """Point sla_check_at at the next checkpoint not yet fired, or clear it."""
-        pending = [c.at for c in self.checkpoints(ticket) if c.name not in ticket.sla_fired]
-        ticket.sla_check_at = min(pending) if pending and ticket.paused_at is None else None
+        _point_at_next(ticket, list(self.checkpoints(ticket, unfired=True)))
 
-    def checkpoints(self, ticket: Ticket) -> Iterator[Checkpoint]:
-        """Every checkpoint of the targets still running, in no particular order."""
+    def fire_due(self, ticket: Ticket, now: datetime) -> list[Checkpoint]:
+        """Mark the checkpoints that have come as fired, schedule the next; return them.
+
+        This is `due_now` and then `schedule` with the checkpoints computed once, which is
+        what a sweep over thousands of tickets spends its time on.
+        """
+        points = list(self.checkpoints(ticket, unfired=True))
+        due = _due(points, ticket.sla_fired, now)
+        if due:
+            ticket.sla_fired = [*ticket.sla_fired, *(checkpoint.name for checkpoint in due)]
+        _point_at_next(ticket, points)
+        return due
+
+    def checkpoints(self, ticket: Ticket, *, unfired: bool = False) -> Iterator[Checkpoint]:
+        """Every checkpoint of the targets still running, in no particular order.
+
+        With `unfired`, only those not fired yet: a fired warning's moment is not worked out.
+        """
         status = Status(ticket.status)
         if status in (Status.RESOLVED, Status.CLOSED, Status.CANCELLED):
             return
         target = self.target_for(ticket)
+        calendar = self.calendar_for(ticket)
+        fired = frozenset(ticket.sla_fired if unfired else ())
         if ticket.first_response_at is None and ticket.response_due_at is not None:
-            yield from self._points(ticket, RESPONSE, ticket.response_due_at, target.response)
+            due = ticket.response_due_at
+            yield from self._points(calendar, RESPONSE, due, target.response, fired)
         if ticket.resolution_due_at is not None:
-            yield from self._points(
-                ticket, RESOLUTION, ticket.resolution_due_at, target.resolution
-            )
+            due = ticket.resolution_due_at
+            yield from self._points(calendar, RESOLUTION, due, target.resolution, fired)
 
     def _points(
-        self, ticket: Ticket, name: str, due: datetime, minutes: float
+        self,
+        calendar: BusinessCalendar,
+        name: str,
+        due: datetime,
+        minutes: float,
+        fired: frozenset[str],
     ) -> Iterator[Checkpoint]:
-        calendar = self.calendar_for(ticket)
         for fraction in self.settings.warn_at:
-            left = timedelta(minutes=minutes * (1 - fraction))
-            at = _before(calendar, due, left)
-            yield Checkpoint(f"{name}:warn:{round(fraction * 100)}", name, "warn", at)
-        yield Checkpoint(f"{name}:breach", name, "breach", due)
-        after = timedelta(minutes=self.settings.management_after)
-        yield Checkpoint(f"{name}:management", name, "management", due + after)
+            warning = f"{name}:warn:{round(fraction * 100)}"
+            if warning not in fired:
+                left = timedelta(minutes=minutes * (1 - fraction))
+                yield Checkpoint(warning, name, "warn", _before(calendar, due, left))
+        if f"{name}:breach" not in fired:
+            yield Checkpoint(f"{name}:breach", name, "breach", due)
+        if f"{name}:management" not in fired:
+            after = timedelta(minutes=self.settings.management_after)
+            yield Checkpoint(f"{name}:management", name, "management", due + after)
 
     def due_now(self, ticket: Ticket, now: datetime) -> list[Checkpoint]:
         """Checkpoints that have come and not yet fired, earliest first."""
-        due = [
-            c for c in self.checkpoints(ticket) if c.at <= now and c.name not in ticket.sla_fired
-        ]
-        return sorted(due, key=lambda checkpoint: checkpoint.at)
+        return _due(list(self.checkpoints(ticket, unfired=True)), ticket.sla_fired, now)
+
+
+def _due(points: list[Checkpoint], fired: list[str], now: datetime) -> list[Checkpoint]:
+    due = [point for point in points if point.at <= now and point.name not in fired]
+    return sorted(due, key=lambda checkpoint: checkpoint.at)
+
+
+def _point_at_next(ticket: Ticket, points: list[Checkpoint]) -> None:
+    pending = [point.at for point in points if point.name not in ticket.sla_fired]
+    ticket.sla_check_at = min(pending) if pending and ticket.paused_at is None else None
 
 
 def _shift(
@@ -198,17 +229,7 @@ def _shift(
 
 
 def _before(calendar: BusinessCalendar, due: datetime, left: timedelta) -> datetime:
-    """Return the moment that leaves `left` business time before `due`."""
+    """Return the moment, to the second, that leaves `left` business time before `due`."""
     if left <= timedelta(0):
         return due
-    low, high = due - left, due
-    while calendar.elapsed(low, due) < left:
-        low -= (high - low) * 2
-    # Bisect to the second: the last moment from which `left` still remains.
-    while high - low > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if calendar.elapsed(middle, due) >= left:
-            low = middle
-        else:
-            high = middle
-    return low.replace(microsecond=0)
+    return calendar.subtract(due, left).replace(microsecond=0)

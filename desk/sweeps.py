@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from desk.rules import Rules
 from desk.sla import Checkpoint
 from desk.tickets import TicketDesk, is_agent, summary
 from desk.vocabulary import Action, Move, Status
-from storage.models import Survey, Ticket
+from storage.models import Ticket, TicketEvent
 from storage.stores import SurveyStore
 
 logger = logging.getLogger(__name__)
@@ -37,24 +38,54 @@ class Sweeper:
     """Acts on due tickets inside the caller's transaction, then moves each timer on."""
 
     def __init__(self, session: Session, rules: Rules, clock: Clock) -> None:
+        self.session = session
         self.desk = TicketDesk(session, rules, clock)
         self.surveys = SurveyStore(session)
         self.levels = rules.levels
         self.teams = rules.teams
         self.clock = clock
+        # A sweep changes nobody in the directory, so a batch reads each person, group and
+        # address once; its messages are written together before the commit.
+        self.roster = self.desk.notify.roster
+        self.roster.keep_directory()
+
+    def _due(self, column: str, now: datetime, limit: int) -> Sequence[Ticket]:
+        """Lock the due tickets and read everyone they may concern, before changing any.
+
+        Reading first means the queries find nothing to flush; the changes of the whole
+        batch are then written together at the commit.
+        """
+        tickets = self.desk.store.list_due(column, now, limit)
+        self.roster.load(
+            person_id
+            for ticket in tickets
+            for person_id in (ticket.requester_id, ticket.assignee_id)
+        )
+        groups = {ticket.group_name or self.teams.first_line for ticket in tickets}
+        for group in sorted(groups):
+            self.roster.members(group)
+        return tickets
 
     def sla(self, limit: int) -> SweepResult:
         """Fire the warnings, breaches and management alerts that have come."""
         now = self.clock.now()
-        tickets = self.desk.store.list_due("sla_check_at", now, limit)
+        tickets = self._due("sla_check_at", now, limit)
+        self._read_alerted(tickets)
         result = SweepResult(due=len(tickets))
         for ticket in tickets:
-            for checkpoint in self.levels.due_now(ticket, now):
+            for checkpoint in self.levels.fire_due(ticket, now):
                 self._fire(ticket, checkpoint)
-                ticket.sla_fired = [*ticket.sla_fired, checkpoint.name]
                 result.acted += 1
-            self.levels.schedule(ticket)
         return result
+
+    def _read_alerted(self, tickets: Sequence[Ticket]) -> None:
+        """Read the leads and managers a batch may alert, before any ticket changes."""
+        if not tickets:
+            return
+        groups = {ticket.group_name or self.teams.first_line for ticket in tickets}
+        leads = [email for group in sorted(groups) for email in self.teams.leads_of(group)]
+        for email in [*self.levels.settings.management, *leads]:
+            self.roster.by_email(email)
 
     def _fire(self, ticket: Ticket, checkpoint: Checkpoint) -> None:
         key = f"sla:{ticket.number}:{checkpoint.name}"
@@ -71,27 +102,33 @@ class Sweeper:
         if checkpoint.kind == "breach":
             note = f"{checkpoint.target} target missed"
             self.desk.record(
-                ticket, None, Action.SLA, field=checkpoint.target, note=note, public=False
+                ticket,
+                None,
+                Action.SLA,
+                field=checkpoint.target,
+                note=note,
+                public=False,
+                flush=False,
             )
             self._tell_leads(ticket, key, context)
             return
         for email in self.levels.settings.management:
-            person = self.desk.people.get_by_email(email)
+            person = self.roster.by_email(email)
             if person is not None:
                 self.desk.notify.person(person, "notify/sla_management", key, context)
 
     def _tell_leads(self, ticket: Ticket, key: str, context: dict[str, object]) -> None:
         group = ticket.group_name or self.teams.first_line
-        leads = [self.desk.people.get_by_email(email) for email in self.teams.leads_of(group)]
+        leads = [self.roster.by_email(email) for email in self.teams.leads_of(group)]
         ids = [lead.id for lead in leads if lead is not None]
         if not ids:
-            ids = [p.id for p in self.desk.people.list_members(group) if is_agent(p)]
+            ids = [p.id for p in self.roster.members(group) if is_agent(p)]
         self.desk.notify.people_by_id(ids, "notify/sla_breach", key, dict(context))
 
     def pings(self, limit: int) -> SweepResult:
         """Tell requesters how quiet tickets stand, and nudge whoever holds them."""
         now = self.clock.now()
-        tickets = self.desk.store.list_due("ping_at", now, limit)
+        tickets = self._due("ping_at", now, limit)
         result = SweepResult(due=len(tickets))
         for ticket in tickets:
             if self._ping(ticket, now):
@@ -100,7 +137,7 @@ class Sweeper:
 
     def _ping(self, ticket: Ticket, now: datetime) -> bool:
         due = ticket.ping_at or now
-        requester = self.desk.people.get(ticket.requester_id)
+        requester = self.roster.get(ticket.requester_id)
         if ticket.status not in PINGED or requester is None:
             ticket.ping_at = None
             return False
@@ -121,12 +158,20 @@ class Sweeper:
         """Remind requesters to confirm resolved tickets, and close those long unconfirmed."""
         now = self.clock.now()
         result = SweepResult()
-        for ticket in self.desk.store.list_due("reminder_at", now, limit):
+        for ticket in self._due("reminder_at", now, limit):
             result.due += 1
             result.acted += self._remind(ticket)
-        for ticket in self.desk.store.list_due("close_at", now, limit):
-            result.due += 1
-            result.acted += self._auto_close(ticket)
+
+        closing = self._due("close_at", now, limit)
+        result.due += len(closing)
+        self.desk.timers.expect_closing(ticket.requester_id for ticket in closing)
+        closed = [(ticket, event) for ticket in closing if (event := self._auto_close(ticket))]
+        # The messages' keys name the closing events, which get their ids here, all at once.
+        self.session.flush()
+        for ticket, event in closed:
+            key = f"autoclosed:{ticket.number}:{event.id}"
+            self.desk.tell_requester(ticket, "notify/auto_closed", key, summary(ticket))
+        result.acted += len(closed)
         return result
 
     def _remind(self, ticket: Ticket) -> int:
@@ -143,29 +188,30 @@ class Sweeper:
         self.desk.tell_requester(ticket, "notify/confirm_reminder", key, context, buttons)
         return 1
 
-    def _auto_close(self, ticket: Ticket) -> int:
+    def _auto_close(self, ticket: Ticket) -> TicketEvent | None:
         ticket.close_at = None
         if ticket.status != Status.RESOLVED:
-            return 0
-        event = self.desk.move(ticket, Move.CLOSE, None, "closed automatically, not confirmed")
-        key = f"autoclosed:{ticket.number}:{event.id}"
-        self.desk.tell_requester(ticket, "notify/auto_closed", key, summary(ticket))
+            return None
+        reason = "closed automatically, not confirmed"
+        event = self.desk.move(ticket, Move.CLOSE, None, reason, flush=False)
         logger.info("Ticket closed automatically ticket=%s", ticket.number)
-        return 1
+        return event
 
     def polls(self, limit: int) -> SweepResult:
         """Ask requesters of sampled closed tickets how satisfied they were."""
         now = self.clock.now()
-        tickets = self.desk.store.list_due("poll_at", now, limit)
-        result = SweepResult(due=len(tickets))
+        tickets = self._due("poll_at", now, limit)
+        polled = self.surveys.list_polled(ticket.id or 0 for ticket in tickets)
+        asked: list[tuple[int, int]] = []
         for ticket in tickets:
             ticket.poll_at = None
-            if ticket.status != Status.CLOSED or self.surveys.get_for_ticket(ticket.id or 0):
+            if ticket.status != Status.CLOSED or ticket.id in polled:
                 continue
-            survey = Survey(ticket_id=ticket.id or 0, person_id=ticket.requester_id, asked_at=now)
-            self.surveys.add(survey)
+            polled.add(ticket.id or 0)
+            asked.append((ticket.id or 0, ticket.requester_id))
             buttons = [button("poll", f"{ticket.number}:{n}", f"poll.{n}") for n in range(1, 6)]
             key = f"poll:{ticket.number}"
             self.desk.tell_requester(ticket, "notify/poll", key, summary(ticket), buttons)
-            result.acted += 1
-        return result
+
+        self.surveys.add_asked(asked, now)
+        return SweepResult(due=len(tickets), acted=len(asked))

@@ -36,6 +36,8 @@ from storage.stores import PersonStore, SurveyStore, TicketStore
 logger = logging.getLogger(__name__)
 
 TITLE_LENGTH = 80
+# How many articles the notices about a new ticket suggest to agents.
+AGENT_ARTICLES = 3
 # Sentences end with Western or full-width Chinese punctuation, or a line break.
 _SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s*|\n")
 _NUMBER = re.compile(r"^#?\s*(?:([A-Za-z][A-Za-z0-9]*?)\s*-?\s*)?(\d{1,9})$")
@@ -55,6 +57,8 @@ class TicketDraft:
     category: str | None = None
     masked: tuple[str, ...] = ()
     offered: tuple[str, ...] = ()
+    # The articles for agents, as (id, title), when the intake already searched for them.
+    articles: tuple[tuple[str, str], ...] | None = None
 
 
 def make_title(symptom: str) -> str:
@@ -98,9 +102,14 @@ class TicketDesk:
             status=Status.NEW,
             group_name=self.teams.route(draft.category, draft.symptom, requester.department),
             offered_articles=list(draft.offered),
+            # Given, not defaulted: SQLModel inspects a default factory's signature each time it
+            # calls one, which costs as much as building the rest of the row.
+            sla_fired=[],
             created_at=now,
             updated_at=now,
         )
+        # Timers need no id, so they go into the ticket's INSERT rather than an UPDATE after.
+        self.timers.opened(ticket, now)
         self.store.add(ticket, self.policy.ticket_prefix)
 
         created = {
@@ -112,24 +121,30 @@ class TicketDesk:
         event = self.record(ticket, requester, Action.CREATED, after=created)
         if draft.masked:
             self.record(ticket, requester, Action.MASKED, after={"kinds": list(draft.masked)})
-        self.timers.opened(ticket, now)
         if priority is Priority.P1:
             self._tell_management(ticket, "notify/p1_opened", f"p1:{ticket.number}")
         logger.info("Ticket opened ticket=%s priority=%s", ticket.number, priority)
-        self._hand_out(ticket, event)
+        if draft.articles is None:
+            articles = self.suggested_articles(ticket)
+        else:
+            articles = [{"id": key, "title": title} for key, title in draft.articles]
+        self._hand_out(ticket, event, articles)
         return ticket
 
-    def _hand_out(self, ticket: Ticket, created: TicketEvent) -> None:
+    def _hand_out(
+        self, ticket: Ticket, created: TicketEvent, articles: list[dict[str, str]]
+    ) -> None:
         """Assign a new ticket where its group assigns, else tell the group it is waiting."""
         group = ticket.group_name or self.teams.first_line
         agent = pick_agent(self.people, self.store, self.teams, group, self.clock.now())
         if agent is None:
-            members = [person.id for person in self.people.list_members(group) if is_agent(person)]
             key = f"queued:{ticket.number}:{created.id}"
-            context = {**summary(ticket), "articles": self.suggested_articles(ticket)}
-            self.notify.people_by_id(members, "notify/queued", key, context)
+            context = {**summary(ticket), "articles": articles}
+            for member in self.people.list_members(group):
+                if is_agent(member):
+                    self.notify.person(member, "notify/queued", key, context)
             return
-        self.assign(ticket, agent, actor=None)
+        self.assign(ticket, agent, actor=None, articles=articles)
 
     def knowledge(self) -> KnowledgeBase:
         """The knowledge base, searched within this desk's transaction."""
@@ -137,10 +152,15 @@ class TicketDesk:
 
     def suggested_articles(self, ticket: Ticket) -> list[dict[str, str]]:
         """Articles an agent may want for a ticket: the closest to its symptom, any audience."""
-        hits = self.knowledge().search(ticket.symptom, limit=3, audience="agents")
-        return [{"id": hit.id, "title": hit.title} for hit in hits]
+        return articles_for_agents(self.knowledge(), ticket.symptom)
 
-    def assign(self, ticket: Ticket, agent: Person, actor: Person | None) -> TicketEvent:
+    def assign(
+        self,
+        ticket: Ticket,
+        agent: Person,
+        actor: Person | None,
+        articles: list[dict[str, str]] | None = None,
+    ) -> TicketEvent:
         """Give a ticket to an agent, tell them and the requester, and record it."""
         before = ticket.assignee_id
         ticket.assignee_id = agent.id
@@ -151,7 +171,8 @@ class TicketDesk:
             self.move(ticket, Move.TRIAGE, actor)
         context = {**summary(ticket), "agent": agent.name}
         key = f"assigned:{ticket.number}:{event.id}"
-        articles = self.suggested_articles(ticket)
+        if articles is None:
+            articles = self.suggested_articles(ticket)
         self.notify.person(agent, "notify/assigned", key, {**context, "articles": articles})
         self.tell_requester(ticket, "notify/taken", key, context)
         logger.info("Ticket assigned ticket=%s agent=%s", ticket.number, agent.id)
@@ -165,7 +186,7 @@ class TicketDesk:
         context: dict[str, Any],
         buttons: Iterable[dict[str, Any]] = (),
     ) -> None:
-        requester = self.people.get(ticket.requester_id)
+        requester = self.notify.roster.get(ticket.requester_id)
         if requester is not None:
             self.notify.person(requester, template, key, context, buttons)
 
@@ -183,7 +204,7 @@ class TicketDesk:
             self.notify.people_by_id([ticket.assignee_id], template, key, context)
             return
         group = ticket.group_name or self.teams.first_line
-        members = [person.id for person in self.people.list_members(group) if is_agent(person)]
+        members = [p.id for p in self.notify.roster.members(group) if is_agent(p)]
         self.notify.people_by_id(members, template, key, context)
 
     def list_waiting_on(self, person: Person) -> Sequence[Ticket]:
@@ -284,9 +305,19 @@ class TicketDesk:
         return event
 
     def move(
-        self, ticket: Ticket, move: Move, actor: Person | None, reason: str = ""
+        self,
+        ticket: Ticket,
+        move: Move,
+        actor: Person | None,
+        reason: str = "",
+        *,
+        flush: bool = True,
     ) -> TicketEvent:
-        """Move a ticket to its next state and record it, or raise IllegalTransition."""
+        """Move a ticket to its next state and record it, or raise IllegalTransition.
+
+        Without `flush` the event gets its id at the session's next flush, so a sweep moving
+        hundreds of tickets writes their events in one statement.
+        """
         before = Status(ticket.status)
         after = target_of(ticket.number, before, move)
         now = self.clock.now()
@@ -305,6 +336,7 @@ class TicketDesk:
             before=before.value,
             after=after.value,
             note=reason or None,
+            flush=flush,
         )
         logger.info("Ticket moved ticket=%s move=%s status=%s", ticket.number, move, after)
         return event
@@ -317,8 +349,8 @@ class TicketDesk:
 
     def names_of(self, person_ids: Iterable[int | None]) -> dict[int, str]:
         """Return the names of the given people, by id; unknown ids are left out."""
-        wanted = {person_id for person_id in person_ids if person_id is not None}
-        return {person.id: person.name for person in self.people.list_by_ids(wanted) if person.id}
+        people = self.notify.roster.many(person_ids)
+        return {person.id: person.name for person in people if person.id is not None}
 
     def record(
         self,
@@ -331,7 +363,9 @@ class TicketDesk:
         after: Any = None,
         note: str | None = None,
         public: bool = True,
+        flush: bool = True,
     ) -> TicketEvent:
+        """Add an event to the ticket's history; without `flush` it is written later."""
         event = TicketEvent(
             ticket_id=_id(ticket),
             actor_id=actor.id if actor else None,
@@ -343,7 +377,13 @@ class TicketDesk:
             public=public,
             at=self.clock.now(),
         )
-        return self.store.add_event(event)
+        return self.store.add_event(event) if flush else self.store.stage_event(event)
+
+
+def articles_for_agents(kb: KnowledgeBase, symptom: str) -> list[dict[str, str]]:
+    """Articles an agent may want for a problem: the closest to its symptom, any audience."""
+    hits = kb.search(symptom, limit=AGENT_ARTICLES, audience="agents")
+    return [{"id": hit.id, "title": hit.title} for hit in hits]
 
 
 def summary(ticket: Ticket) -> dict[str, Any]:

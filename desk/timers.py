@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -20,6 +21,8 @@ class Timers:
         self.session = session
         self.levels = rules.levels
         self.followups = rules.followups
+        # When each requester was last polled, read ahead for a batch of closings.
+        self._last_polled: dict[int, datetime | None] = {}
 
     def opened(self, ticket: Ticket, now: datetime) -> None:
         """Start the service-level clock and the first progress ping of a new ticket."""
@@ -86,11 +89,30 @@ class Timers:
             ticket.reminder_at = ticket.close_at = None
         self.public_update(ticket, now)
 
-    def _should_poll(self, ticket: Ticket, now: datetime) -> bool:
-        statement = select(func.max(col(Survey.asked_at))).where(
-            Survey.person_id == ticket.requester_id
+    def expect_closing(self, requester_ids: Iterable[int]) -> None:
+        """Read when these requesters were last polled, in one query, for closings to come.
+
+        Only the polls sweep asks anyone, so what is read stays true for a sweep's batch.
+        """
+        wanted = set(requester_ids) - self._last_polled.keys()
+        if not wanted:
+            return
+        statement = (
+            select(Survey.person_id, func.max(col(Survey.asked_at)))
+            .where(col(Survey.person_id).in_(wanted))
+            .group_by(col(Survey.person_id))
         )
-        last_asked = self.session.exec(statement).one()
+        self._last_polled.update(dict.fromkeys(wanted))
+        self._last_polled.update(self.session.exec(statement).all())
+
+    def _should_poll(self, ticket: Ticket, now: datetime) -> bool:
+        if ticket.requester_id in self._last_polled:
+            last_asked = self._last_polled[ticket.requester_id]
+        else:
+            statement = select(func.max(col(Survey.asked_at))).where(
+                Survey.person_id == ticket.requester_id
+            )
+            last_asked = self.session.exec(statement).one()
         return self.followups.should_poll(ticket, last_asked, now)
 
     def ping_moment(self, requester: Person, ticket: Ticket, at: datetime) -> datetime:

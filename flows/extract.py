@@ -582,12 +582,13 @@ def extract_details(text: str) -> Details:
     since = _first_clue(plain, _SINCE_CLUES, _SINCE_TAIL)
     tried = _first_clue(_blank(plain, since), _TRIED_CLUES, _TRIED_TAIL)
     statement = _tidy(_cut(plain, [clause for clause in (since, tried) if clause]))
+    named = _device_match(statement)
 
     return Details(
-        symptom=None if _is_vague(statement) else statement,
+        symptom=None if _is_vague(statement, named) else statement,
         since=since.words if since else None,
         # The device in the problem statement is the one at fault, not the one they restarted.
-        device=_device(statement) or _device(plain),
+        device=named[0] if named else _device(plain),
         tried=tried.words if tried else None,
         impact=_first_phrase(plain, _MESSAGE_IMPACT_PHRASES),
         urgency=_first_phrase(plain, _MESSAGE_URGENCY_PHRASES),
@@ -718,15 +719,14 @@ def _tidy(text: str) -> str:
     return text
 
 
-def _is_vague(symptom: str) -> bool:
-    """Whether a symptom says too little to act on.
+def _is_vague(symptom: str, device: tuple[str, re.Match[str]] | None) -> bool:
+    """Whether a symptom says too little to act on, given the device it names (if any).
 
     Beside a device, one more meaningful word is enough ("Outlook won't open"). Without one,
     it takes two meaningful words of which one says more than that something is wrong:
     "password expired" and "can't log in" pass; "hi", "I have a problem", "it doesn't work" do
     not.
     """
-    device = _device_match(symptom)
     if device is not None:
         start, end = device[1].span()
         symptom = symptom[:start] + " " + symptom[end:]

@@ -50,6 +50,8 @@ _YES = re.compile(
 _EDIT = re.compile(r"^(edit|change|fix|modify|修改|更改)[.!]*$")
 _UNKNOWN = re.compile(r"^(not sure|no idea|unknown|don'?t know|idk|不知道|不清楚)[.!]*$")
 _CHOICE_FIELDS = {"impact": Impact, "urgency": Urgency}
+# What the since field holds when the person does not know; it names no moment.
+NOT_SURE = "not sure"
 
 
 def start(turn: Turn) -> Outcome:
@@ -82,6 +84,8 @@ def _answer(state: State, turn: Turn) -> Outcome:
 
     if field == "symptom":
         state.data = _merge(state.data, extract_details(turn.message.text), turn)
+        # Articles found for agents were found for the old words.
+        state.data.pop(offer.AGENT_ARTICLES_KEY, None)
     state.data[field] = value
     if field == "category":
         state.data["category_chosen"] = True
@@ -99,7 +103,7 @@ def _parse_free_text(field: str, turn: Turn) -> str | None:
     if field == "tried":
         return parse_tried(text) or text
     if field == "since" and _UNKNOWN.match(text.lower()):
-        return "not sure"
+        return NOT_SURE
     if field == "symptom":
         return text if len(text) >= 3 else None
     if field == "device":
@@ -243,6 +247,8 @@ def _noted(details: Details) -> list[tuple[str, str]]:
 
 
 def _since_at(words: str, turn: Turn) -> str | None:
+    if words == NOT_SURE:
+        return None
     moment = parse_since(words, turn.now, turn.person.time_zone)
     return moment.isoformat() if moment else None
 
@@ -265,7 +271,15 @@ def _draft(data: dict[str, Any]) -> TicketDraft:
         masked=tuple(data.get("masked", ())),
         category=data.get("category"),
         offered=tuple(data.get("offered", ())),
+        articles=_articles(data.get(offer.AGENT_ARTICLES_KEY)),
     )
+
+
+def _articles(pairs: list[list[str]] | None) -> tuple[tuple[str, str], ...] | None:
+    """The articles for agents kept in the conversation, or None when none were looked for."""
+    if pairs is None:
+        return None
+    return tuple((article_id, title) for article_id, title in pairs)
 
 
 _CHOICE_PARSERS = {

@@ -6,13 +6,22 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from desk.tickets import AGENT_ARTICLES, articles_for_agents
 from flows.conversation import Outcome, State, Turn, say
 from flows.messages import Button, Reply
+from kb.index import Hit, KnowledgeBase
 from kb.triage import suggest
 
 OFFER = "offer"
 NONE = "none"
 EXCERPT = 180
+# Where the intake keeps the articles for agents, found with the triage, for the new ticket.
+AGENT_ARTICLES_KEY = "agent_articles"
+AGENTS = "agents"
+# Triage weighs the five closest articles scoring 0.25 or more; one search that wide answers
+# it and the agents' suggestions both.
+TRIAGE_HITS = 5
+TRIAGE_FLOOR = 0.25
 _READ = re.compile(r"^(?:read|open|show|看|查看)\s*(\d)$")
 _NONE_WORDS = frozenset(
     {"no", "nope", "ticket", "open a ticket", "没有", "都不是", "没用", "不行"}
@@ -32,11 +41,52 @@ def maybe_offer(state: State, turn: Turn) -> Outcome | None:
     own = [hit for hit in hits if hit.language == turn.person.language]
     hits = (own or hits)[:limit]
     state.data["offered"] = [hit.id for hit in hits]
-    state.data.setdefault("category", suggest(symptom, turn.desk.rules.triage, kb).category)
+    _triage(state, turn, kb, symptom)
     if not hits:
         return None
     state.step = OFFER
     return Outcome(state, [offer_reply(state, turn)])
+
+
+def _triage(state: State, turn: Turn, kb: KnowledgeBase, symptom: str) -> None:
+    """Pre-select a category, and keep the articles for agents for when the ticket opens."""
+    floor = min(TRIAGE_FLOOR, kb.settings.min_score)
+    found = RememberedSearch(kb, symptom, limit=max(TRIAGE_HITS, AGENT_ARTICLES), floor=floor)
+    state.data.setdefault("category", suggest(symptom, turn.desk.rules.triage, found).category)
+    articles = articles_for_agents(found, symptom)
+    state.data[AGENT_ARTICLES_KEY] = [[article["id"], article["title"]] for article in articles]
+
+
+class RememberedSearch(KnowledgeBase):
+    """The knowledge base, answering searches for agents from one search made up front.
+
+    A search for the same words with no larger limit and no lower floor is answered with the
+    first of those hits that score enough, as search ranks best first. The knowledge base
+    scores a capped number of candidates, so in a very large one the answer may differ a little
+    from that of a search of its own; other searches are made.
+    """
+
+    def __init__(self, kb: KnowledgeBase, query: str, *, limit: int, floor: float) -> None:
+        super().__init__(kb.session, kb.synonyms, kb.settings)
+        self.query = query
+        self.limit = limit
+        self.floor = floor
+        self.hits = kb.search(query, limit=limit, audience=AGENTS, min_score=floor)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 3,
+        audience: str = "employees",
+        min_score: float | None = None,
+    ) -> list[Hit]:
+        """Return the best articles for a query, best first; none when none is good enough."""
+        floor = self.settings.min_score if min_score is None else min_score
+        narrower = limit <= self.limit and floor >= self.floor
+        if not narrower or (query, audience) != (self.query, AGENTS):
+            return super().search(query, limit=limit, audience=audience, min_score=min_score)
+        return [hit for hit in self.hits if hit.score >= floor][:limit]
 
 
 def offer_reply(state: State, turn: Turn) -> Reply:

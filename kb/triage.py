@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,10 +89,16 @@ def _keyword_votes(text: str, settings: TriageSettings) -> dict[str, float]:
     votes: dict[str, float] = {}
     for rule in settings.rules:
         for keyword in rule.keywords:
-            wanted = alternative(keyword).terms
+            wanted = _terms_of(keyword)
             if (wanted and wanted <= terms) or (not keyword.isascii() and keyword in lowered):
                 votes[rule.category] = votes.get(rule.category, 0.0) + 1
     return votes
+
+
+@lru_cache(maxsize=4096)
+def _terms_of(keyword: str) -> frozenset[str]:
+    """A keyword's search terms; the same few keywords are read on every message."""
+    return alternative(keyword).terms
 
 
 def _article_votes(text: str, kb: KnowledgeBase) -> dict[str, float]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -18,6 +20,66 @@ from storage.models import (
     Ticket,
     TicketEvent,
 )
+from storage.outbox import QueuedMessage, queue
+
+
+@dataclass(frozen=True)
+class SavedConversation:
+    """A conversation as stored: its row, where it stands and until when it is kept."""
+
+    id: int
+    flow: str
+    step: str
+    data: dict[str, Any]
+    expires_at: datetime
+
+
+# Statements every message runs are built once per process: building and hashing a statement
+# costs more than SQLite takes to run it.
+_BY_EMAIL = select(Person).where(col(Person.email) == bindparam("email"))
+_BY_IDENTITY = (
+    select(Person)
+    .join(Identity, col(Identity.person_id) == col(Person.id))
+    .where(
+        col(Identity.platform) == bindparam("platform"),
+        col(Identity.platform_user_id) == bindparam("user_id"),
+    )
+)
+_MEMBERS = (
+    select(Person)
+    .join(Membership, col(Membership.person_id) == col(Person.id))
+    .where(col(Membership.group_name) == bindparam("group"), col(Person.active).is_(True))
+    .order_by(col(Person.id))
+)
+_IN_CHAT = and_(
+    col(Conversation.person_id) == col(Person.id),
+    col(Conversation.chat_key) == bindparam("chat_key"),
+)
+_CONVERSATION = (
+    col(Conversation.id),
+    col(Conversation.flow),
+    col(Conversation.step),
+    col(Conversation.data),
+    col(Conversation.expires_at),
+)
+_IN_CHAT_BY_EMAIL = _BY_EMAIL.add_columns(*_CONVERSATION).outerjoin(Conversation, _IN_CHAT)
+_IN_CHAT_BY_IDENTITY = _BY_IDENTITY.add_columns(*_CONVERSATION).outerjoin(Conversation, _IN_CHAT)
+
+_FOR_REQUESTER = (
+    select(Ticket)
+    .where(
+        col(Ticket.requester_id) == bindparam("requester"),
+        col(Ticket.status).in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(col(Ticket.id).desc())
+    .limit(bindparam("limit"))
+)
+
+_CONVERSATION_TABLE = Conversation.__table__  # type: ignore[attr-defined]
+_CONVERSATION_ID = _CONVERSATION_TABLE.c.id == bindparam("conversation_id")
+_INSERT_CONVERSATION = _CONVERSATION_TABLE.insert()
+_UPDATE_CONVERSATION = _CONVERSATION_TABLE.update().where(_CONVERSATION_ID)
+_DELETE_CONVERSATION = _CONVERSATION_TABLE.delete().where(_CONVERSATION_ID)
 
 
 class PersonStore:
@@ -30,16 +92,33 @@ class PersonStore:
         return self.session.get(Person, person_id)
 
     def get_by_email(self, email: str) -> Person | None:
-        statement = select(Person).where(Person.email == email.strip().lower())
-        return self.session.exec(statement).first()
+        params = {"email": email.strip().lower()}
+        return self.session.exec(_BY_EMAIL, params=params).first()
 
     def get_by_identity(self, platform: str, platform_user_id: str) -> Person | None:
-        statement = (
-            select(Person)
-            .join(Identity, col(Identity.person_id) == col(Person.id))
-            .where(Identity.platform == platform, Identity.platform_user_id == platform_user_id)
-        )
-        return self.session.exec(statement).first()
+        params = {"platform": platform, "user_id": platform_user_id}
+        return self.session.exec(_BY_IDENTITY, params=params).first()
+
+    def get_in_chat(
+        self, platform: str, platform_user_id: str, chat_key: str, *, by_email: bool
+    ) -> tuple[Person | None, SavedConversation | None]:
+        """Return a person, by e-mail or by platform identity, and their conversation in a chat.
+
+        One query instead of two, as every message needs both.
+        """
+        if by_email:
+            statement = _IN_CHAT_BY_EMAIL
+            params = {"email": platform_user_id.strip().lower(), "chat_key": chat_key}
+        else:
+            statement = _IN_CHAT_BY_IDENTITY
+            params = {"platform": platform, "user_id": platform_user_id, "chat_key": chat_key}
+        row = self.session.execute(statement, params).first()
+        if row is None:
+            return None, None
+        person, conversation_id, flow, step, data, expires_at = row
+        if conversation_id is None:
+            return person, None
+        return person, SavedConversation(conversation_id, flow, step, data, expires_at)
 
     def list_by_ids(self, person_ids: Iterable[int]) -> Sequence[Person]:
         ids = list(person_ids)
@@ -64,13 +143,7 @@ class PersonStore:
         return identity
 
     def list_members(self, group: str) -> Sequence[Person]:
-        statement = (
-            select(Person)
-            .join(Membership, col(Membership.person_id) == col(Person.id))
-            .where(Membership.group_name == group, col(Person.active).is_(True))
-            .order_by(col(Person.id))
-        )
-        return self.session.exec(statement).all()
+        return self.session.exec(_MEMBERS, params={"group": group}).all()
 
     def get_membership(self, person_id: int, group: str) -> Membership | None:
         return self.session.get(Membership, (person_id, group))
@@ -103,11 +176,14 @@ class TicketStore:
         self.session = session
 
     def add(self, ticket: Ticket, prefix: str) -> Ticket:
-        """Insert a ticket and give it its human number, the prefix and its id."""
+        """Insert a ticket and give it its human number, the prefix and its id.
+
+        The number reaches the table with the session's next flush: before its next query, or
+        at commit.
+        """
         self.session.add(ticket)
         self.session.flush()
         ticket.number = f"{prefix}-{ticket.id}"
-        self.session.flush()
         return ticket
 
     def get_by_number(self, number: str) -> Ticket | None:
@@ -116,13 +192,8 @@ class TicketStore:
     def list_for_requester(
         self, requester_id: int, statuses: Iterable[str], limit: int = 20
     ) -> Sequence[Ticket]:
-        statement = (
-            select(Ticket)
-            .where(Ticket.requester_id == requester_id, col(Ticket.status).in_(list(statuses)))
-            .order_by(col(Ticket.id).desc())
-            .limit(limit)
-        )
-        return self.session.exec(statement).all()
+        params = {"requester": requester_id, "statuses": list(statuses), "limit": limit}
+        return self.session.exec(_FOR_REQUESTER, params=params).all()
 
     def list_numbers_for_requester(self, requester_id: int) -> Sequence[str]:
         statement = select(Ticket.number).where(Ticket.requester_id == requester_id)
@@ -220,6 +291,11 @@ class TicketStore:
         self.session.flush()
         return event
 
+    def stage_event(self, event: TicketEvent) -> TicketEvent:
+        """Add an event written with the session's next flush, in one statement with others."""
+        self.session.add(event)
+        return event
+
     def list_events(
         self, ticket_id: int, *, public_only: bool = False, limit: int | None = None
     ) -> Sequence[TicketEvent]:
@@ -247,27 +323,71 @@ class SurveyStore:
         self.session.flush()
         return survey
 
+    def list_polled(self, ticket_ids: Iterable[int]) -> set[int]:
+        """Return which of the given tickets already have a poll."""
+        ids = list(ticket_ids)
+        if not ids:
+            return set()
+        statement = select(Survey.ticket_id).where(col(Survey.ticket_id).in_(ids))
+        return set(self.session.exec(statement).all())
+
+    def add_asked(self, asked: Iterable[tuple[int, int]], at: datetime) -> None:
+        """Record polls asked at `at`, as (ticket id, requester id) pairs, in one statement."""
+        rows = [
+            {"ticket_id": ticket_id, "person_id": person_id, "asked_at": at}
+            for ticket_id, person_id in asked
+        ]
+        if rows:
+            self.session.execute(insert(Survey), rows)
+
 
 class ConversationStore:
-    """Where each person's conversation in each chat stands."""
+    """Where each person's conversation in each chat stands.
+
+    Conversations are written with plain statements, not through the session's unit of work:
+    every message writes one, and the unit of work's bookkeeping costs more than the write.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, person_id: int, chat_key: str) -> Conversation | None:
-        statement = select(Conversation).where(
-            Conversation.person_id == person_id, Conversation.chat_key == chat_key
+    def save(
+        self,
+        person_id: int,
+        chat_key: str,
+        saved: SavedConversation | None,
+        *,
+        flow: str,
+        step: str,
+        data: dict[str, Any],
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        """Write where a conversation stands: the saved row, or a new one when it has none.
+
+        A saved row that went meanwhile (a cleanup took it) is written anew as well.
+        """
+        values = {
+            "flow": flow,
+            "step": step,
+            "data": data,
+            "updated_at": now,
+            "expires_at": expires_at,
+        }
+        connection = self.session.connection()
+        if saved is not None:
+            result = connection.execute(
+                _UPDATE_CONVERSATION, {"conversation_id": saved.id, **values}
+            )
+            if result.rowcount == 1:
+                return
+        connection.execute(
+            _INSERT_CONVERSATION, {"person_id": person_id, "chat_key": chat_key, **values}
         )
-        return self.session.exec(statement).first()
 
-    def add(self, conversation: Conversation) -> Conversation:
-        self.session.add(conversation)
-        self.session.flush()
-        return conversation
-
-    def delete(self, conversation: Conversation) -> None:
-        self.session.delete(conversation)
-        self.session.flush()
+    def remove(self, saved: SavedConversation) -> None:
+        """Delete a conversation that ended."""
+        self.session.connection().execute(_DELETE_CONVERSATION, {"conversation_id": saved.id})
 
     def delete_expired(self, now: datetime) -> int:
         result = self.session.execute(
@@ -300,6 +420,10 @@ class OutboxStore:
             .limit(limit)
         )
         return self.session.exec(statement).all()
+
+    def queue(self, message: QueuedMessage) -> None:
+        """Queue a message once per key, written with the session's next query or commit."""
+        queue(self.session, message)
 
     def add(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message once: a second message with the same key returns the first."""

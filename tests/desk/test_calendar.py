@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -502,3 +503,98 @@ def test_a_duration_beyond_the_search_limit_fails() -> None:
         ValueError, match="calendar 'support': 10000 h of business time after 2026-12-07 10:00:00"
     ):
         business.add(AWARE, 10_000 * HOUR)
+
+
+@pytest.mark.parametrize(
+    ("business", "end", "duration", "expected"),
+    [
+        (OFFICE, at("2026-12-01T12:00", BERLIN), 2 * HOUR, at("2026-12-01T10:00", BERLIN)),
+        (OFFICE, at("2026-12-02T10:00", BERLIN), 2 * HOUR, at("2026-12-01T16:00", BERLIN)),
+        (OFFICE, at("2026-12-02T20:00", BERLIN), HOUR, at("2026-12-02T16:00", BERLIN)),
+        (OFFICE, at("2026-12-07T10:00", BERLIN), 2 * HOUR, at("2026-12-04T16:00", BERLIN)),
+        (OFFICE, at("2026-12-06T12:00", BERLIN), HOUR, at("2026-12-04T16:00", BERLIN)),
+        # Counting back exactly a working day ends on its opening, not the closing before.
+        (OFFICE, at("2026-12-02T17:00", BERLIN), 8 * HOUR, at("2026-12-02T09:00", BERLIN)),
+        (OFFICE, at("2026-12-09T10:00", BERLIN), 40 * HOUR, at("2026-12-02T10:00", BERLIN)),
+        (BAVARIA, at("2026-12-28T10:00", BERLIN), 2 * HOUR, at("2026-12-24T16:00", BERLIN)),
+        (BAVARIA, at("2026-04-07T10:00", BERLIN), 2 * HOUR, at("2026-04-02T16:00", BERLIN)),
+        (LUNCH, at("2026-12-01T14:00"), 2 * HOUR, at("2026-12-01T11:00")),
+        (OFFICE, at("2026-03-30T08:00"), 2 * HOUR, at("2026-03-27T16:00", BERLIN)),
+        (OFFICE, at("2026-10-26T09:00"), 2 * HOUR, at("2026-10-23T16:00", BERLIN)),
+        (WEEK_ROUND, at("2026-03-29T15:00"), 8 * HOUR, at("2026-03-29T09:00", BERLIN)),
+        (WEEK_ROUND, at("2026-10-25T16:00"), 8 * HOUR, at("2026-10-25T09:00", BERLIN)),
+        (NY_OFFICE, at("2026-03-09T14:00"), 2 * HOUR, at("2026-03-06T16:00", NEW_YORK)),
+        (ALWAYS, at("2026-12-07T10:00"), 50 * HOUR, at("2026-12-05T08:00")),
+        (OFFICE, at("2026-12-06T12:00", BERLIN), timedelta(0), at("2026-12-06T12:00", BERLIN)),
+    ],
+)
+def test_subtract_counts_back_only_working_hours(
+    business: BusinessCalendar, end: datetime, duration: timedelta, expected: datetime
+) -> None:
+    result = business.subtract(end, duration)
+
+    assert result == expected
+    assert result.tzinfo == UTC
+
+
+@pytest.mark.parametrize("business", SYMMETRY_CALENDARS)
+@pytest.mark.parametrize("first", [at("2026-03-04T00:00"), at("2026-10-15T00:00")])
+def test_subtract_undoes_add(business: BusinessCalendar, first: datetime) -> None:
+    # As in test_elapsed_undoes_add: starts across the American and European clock changes.
+    starts = [first + index * timedelta(hours=7, minutes=13) for index in range(90)]
+
+    for start in starts:
+        for duration in SYMMETRY_DURATIONS[1:]:
+            end = business.add(start, duration)
+            back = business.subtract(end, duration)
+            assert back == business.next_open(start), (start, duration, end)
+            assert business.elapsed(back, end) == duration, (start, duration, end)
+
+
+def _bisected_before(business: BusinessCalendar, due: datetime, left: timedelta) -> datetime:
+    """How service levels found a warning's moment before `subtract`: bisecting `elapsed`."""
+    low, high = due - left, due
+    while business.elapsed(low, due) < left:
+        low -= (high - low) * 2
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if business.elapsed(middle, due) >= left:
+            low = middle
+        else:
+            high = middle
+    return low.replace(microsecond=0)
+
+
+@pytest.mark.parametrize("business", [*SYMMETRY_CALENDARS, BAVARIA, SH_OFFICE])
+def test_subtract_agrees_with_bisecting_elapsed(business: BusinessCalendar) -> None:
+    rng = random.Random(20261202)
+    first = at("2026-01-01T00:00")
+
+    for _ in range(300):
+        due = first + timedelta(
+            seconds=rng.randrange(365 * 86400), microseconds=rng.randrange(10**6)
+        )
+        left = timedelta(seconds=rng.randrange(1, 60 * 3600), microseconds=rng.randrange(10**6))
+        exact = business.subtract(due, left)
+        bisected = _bisected_before(business, due, left)
+
+        # Bisection stops within a second below the exact moment, then drops the fraction.
+        assert exact.replace(microsecond=0) - bisected in (timedelta(0), timedelta(seconds=1))
+        assert business.elapsed(exact, due) == left, (due, left)
+
+
+def test_subtract_refuses_negative_durations_and_naive_times() -> None:
+    with pytest.raises(ValueError, match=re.escape("negative business duration (-1 h)")):
+        OFFICE.subtract(AWARE, -HOUR)
+    with pytest.raises(ValueError, match="has no time zone"):
+        OFFICE.subtract(NAIVE, HOUR)
+
+
+def test_subtract_beyond_the_search_limit_fails() -> None:
+    business = BusinessCalendar(CalendarSettings(), name="support")
+
+    with pytest.raises(
+        ValueError,
+        match="calendar 'support': 10000 h of business time before 2026-12-07 10:00:00",
+    ):
+        business.subtract(AWARE, 10_000 * HOUR)

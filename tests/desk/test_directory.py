@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from desk.directory import Change, Directory, PersonEntry
 from desk.errors import InvalidInput, UnknownPerson
 from desk.vocabulary import Role
 from storage.models import Identity
+from storage.stores import ConversationStore, SavedConversation
 
 
 @pytest.fixture
@@ -107,6 +109,56 @@ def test_resolve_by_console_email_and_by_platform_identity(
     assert directory.resolve("slack", "U123").id == alex.id
     with pytest.raises(UnknownPerson, match="No one in the directory is slack user 'U999'"):
         directory.resolve("slack", "U999")
+
+
+def test_resolve_in_chat_brings_the_conversation_of_that_chat_only(
+    directory: Directory, clock: FixedClock
+) -> None:
+    directory.upsert(PersonEntry(email="alex@example.com", name="Alex"))
+    alex = directory.store.get_by_email("alex@example.com")
+    assert alex is not None
+    directory.store.add_identity(
+        Identity(
+            platform="slack",
+            platform_user_id="U123",
+            person_id=alex.id or 0,
+            created_at=clock.now(),
+        )
+    )
+    later = clock.now() + timedelta(minutes=30)
+    ConversationStore(directory.store.session).save(
+        alex.id or 0,
+        "console:alex@example.com",
+        None,
+        flow="intake",
+        step="since",
+        data={"symptom": "vpn drops"},
+        now=clock.now(),
+        expires_at=later,
+    )
+
+    person, saved = directory.resolve_in_chat(
+        "console", "Alex@Example.com", "console:alex@example.com"
+    )
+    elsewhere = directory.resolve_in_chat("console", "alex@example.com", "console:other")
+    on_slack = directory.resolve_in_chat("slack", "U123", "slack:D123")
+
+    assert person.id == alex.id
+    assert saved == SavedConversation(1, "intake", "since", {"symptom": "vpn drops"}, later)
+    assert elsewhere == (alex, None)
+    assert on_slack == (alex, None)
+
+
+def test_resolve_in_chat_refuses_strangers_and_people_who_left(directory: Directory) -> None:
+    directory.upsert(PersonEntry(email="alex@example.com", name="Alex"))
+    alex = directory.store.get_by_email("alex@example.com")
+    assert alex is not None
+    alex.active = False
+
+    with pytest.raises(UnknownPerson, match="No one in the directory is slack user 'U999'"):
+        directory.resolve_in_chat("slack", "U999", "slack:C1")
+    with pytest.raises(UnknownPerson, match=r"console user 'alex@example\.com'"):
+        directory.resolve_in_chat("console", "alex@example.com", "console:alex@example.com")
 
 
 def test_upsert_reports_what_changed(directory: Directory) -> None:

@@ -123,6 +123,41 @@ def test_a_first_response_stops_the_response_clock_and_fired_points_stay_fired()
     assert levels.due_now(ticket, THURSDAY + timedelta(days=2))[0].name == "resolution:breach"
 
 
+@pytest.mark.parametrize("priority", list(Priority))
+@pytest.mark.parametrize("responded", [False, True])
+def test_fire_due_is_due_now_then_schedule(priority: Priority, responded: bool) -> None:
+    levels = ServiceLevels(SlaSettings(warn_at=(0.5, 0.75), management_after=30))
+    for hours in (0, 1, 5, 20, 30, 60, 200):
+        ticket = _ticket(priority)
+        levels.start(ticket)
+        if responded:
+            ticket.first_response_at = THURSDAY + timedelta(minutes=3)
+        now = THURSDAY + timedelta(hours=hours)
+        expected = levels.due_now(ticket, now)
+        fired = [*ticket.sla_fired, *(checkpoint.name for checkpoint in expected)]
+
+        assert levels.fire_due(ticket, now) == expected
+
+        assert ticket.sla_fired == fired
+        check_at = ticket.sla_check_at
+        levels.schedule(ticket)
+        assert check_at == ticket.sla_check_at
+        assert levels.due_now(ticket, now) == []
+
+
+def test_warnings_fall_on_the_second_that_leaves_their_share_of_business_time() -> None:
+    levels = ServiceLevels(SlaSettings(warn_at=(0.9,)))
+    # Created Friday 16:30 UTC: P3's four business hours end Monday 12:30, and its
+    # warning leaves 24 minutes of them, which the weekend does not count.
+    ticket = _ticket(Priority.P3, created=datetime(2026, 12, 4, 16, 30, 1, 500000, tzinfo=UTC))
+    levels.start(ticket)
+
+    warning = next(c for c in levels.checkpoints(ticket) if c.name == "response:warn:90")
+
+    assert ticket.response_due_at == datetime(2026, 12, 7, 12, 30, 1, 500000, tzinfo=UTC)
+    assert warning.at == datetime(2026, 12, 7, 12, 6, 1, tzinfo=UTC)
+
+
 def test_resolved_tickets_have_no_checkpoints() -> None:
     levels = ServiceLevels(SlaSettings())
     ticket = _ticket(Priority.P2)
@@ -216,3 +251,28 @@ def test_p1_pings_ignore_the_requesters_working_hours() -> None:
     assert followups.ping_window(requester, _ticket(Priority.P2), midnight) == datetime(
         2026, 12, 7, 8, 0, tzinfo=UTC
     )
+
+
+def test_pings_wait_for_each_requesters_own_working_hours() -> None:
+    followups = FollowUps(FollowUpSettings(), CalendarSettings())
+    zones = ["Europe/Berlin", "America/New_York", "Europe/Berlin", "Mars/Olympus_Mons"]
+    requesters = [
+        Person(
+            email="a@example.com",
+            name="A",
+            time_zone=zone,
+            created_at=THURSDAY,
+            updated_at=THURSDAY,
+        )
+        for zone in zones
+    ]
+    evening = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
+
+    moments = [followups.ping_window(r, _ticket(Priority.P3), evening) for r in requesters]
+
+    assert moments == [
+        datetime(2026, 12, 4, 8, 0, tzinfo=UTC),
+        evening,
+        datetime(2026, 12, 4, 8, 0, tzinfo=UTC),
+        datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+    ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from flows.when import parse_since
+from flows.when import _parser_at, _read_common, parse_since
 
 # A Thursday: 16:00 in Berlin, 23:00 in Shanghai, 10:00 in New York.
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
@@ -230,3 +230,65 @@ def test_importing_the_module_leaves_dateparser_unloaded() -> None:
     )
 
     assert result.stdout.strip() == "False"
+
+
+# Each weekday of two weeks, at midnight, in the small hours and late, with and without
+# microseconds: the clock that every common answer is read against.
+BASES = [
+    datetime(2026, 11, 30, hour, minute, 0, micro) + timedelta(days=day)
+    for day in range(14)
+    for hour, minute, micro in ((0, 0, 0), (3, 7, 123456), (16, 0, 999), (23, 59, 0))
+]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "today",
+        "yesterday",
+        "the day before yesterday",
+        "last week",
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        "last monday",
+        "last thursday",
+        "today 9:00",
+        "today 23:00",
+        "today 0:00",
+        "yesterday 20:00",
+        "yesterday 09:05",
+        "friday 13:00",
+        "last sunday 12:00",
+        "the day before yesterday 9:00",
+        "last week 9:00",
+        "2 days ago",
+        "1 day ago",
+        "a day ago",
+        "an hour ago",
+        "2 hours ago",
+        "1 hours ago",
+        "30 minutes ago",
+        "90 minutes ago",
+        "a minute ago",
+        "10 seconds ago",
+        "0 days ago",
+        "1 week ago",
+        "3 weeks ago",
+        "100 weeks ago",
+        "999 days ago",
+    ],
+)
+def test_common_answers_are_read_as_dateparser_reads_them(words: str) -> None:
+    actual = [_read_common(words, base) for base in BASES]
+
+    expected = [_parser_at(base).get_date_data(words).date_obj for base in BASES]
+    assert actual == expected
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["2 months ago", "today 25:00", "monday 9am", "last month", "dec 1", "1000 days ago"],
+)
+def test_other_answers_are_left_to_dateparser(words: str) -> None:
+    actual = _read_common(words, NOW.replace(tzinfo=None))
+
+    assert actual is None

@@ -11,10 +11,11 @@ from bot.config import Config
 from bot.service import Helpdesk
 from desk.clock import FixedClock
 from desk.teams import Routing, RoutingRule
+from desk.tickets import articles_for_agents
 from kb.articles import ARTICLES, load
-from kb.index import KbSettings, KnowledgeBase
+from kb.index import Hit, KbSettings, KnowledgeBase
 from storage.database import unit_of_work
-from storage.models import KbDraft, KbRating, Ticket
+from storage.models import KbDraft, KbRating, OutboxMessage, Ticket
 from tests.scenarios.transcript import chat
 
 ALEX, MEI, SAM, PRIYA = (
@@ -92,6 +93,59 @@ def test_agents_see_suggested_articles_and_can_search(desk: Helpdesk) -> None:
     assert sam.endswith(
         "Something is missing. Usage: kb search QUERY | kb draft HD-1 | kb publish DRAFT\n\n"
     )
+
+
+def _queued_articles(helpdesk: Helpdesk) -> list[dict[str, str]]:
+    with Session(helpdesk.engine) as session:
+        statement = select(OutboxMessage).where(OutboxMessage.template == "notify/queued")
+        payloads = [row.payload for row in session.exec(statement).all()]
+    return [article for payload in payloads for article in payload["context"]["articles"]]
+
+
+def _articles_for(helpdesk: Helpdesk, symptom: str) -> list[dict[str, str]]:
+    rules = helpdesk.rules
+    with Session(helpdesk.engine) as session:
+        return articles_for_agents(KnowledgeBase(session, rules.synonyms, rules.kb), symptom)
+
+
+def test_one_intake_searches_twice_and_agents_get_what_it_found(
+    desk: Helpdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries: list[tuple[str, str]] = []
+    search = KnowledgeBase.search
+
+    def counted(kb: KnowledgeBase, query: str, **options: object) -> list[Hit]:
+        queries.append((query, str(options.get("audience"))))
+        return search(kb, query, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KnowledgeBase, "search", counted)
+    chat(desk, ALEX, "my vpn keeps dropping since this morning, rebooted", "none", "1", "3", "1")
+    monkeypatch.undo()
+
+    symptom = "my vpn keeps dropping"
+    assert queries == [(symptom, "employees"), (symptom, "agents")]
+    expected = _articles_for(desk, symptom)
+    assert expected != []
+    assert _queued_articles(desk) == expected * 2
+
+
+def test_an_edited_symptom_gets_articles_for_its_new_words(desk: Helpdesk) -> None:
+    chat(
+        desk,
+        ALEX,
+        "my vpn keeps dropping since this morning, rebooted",
+        "none",
+        "1",
+        "3",
+        "edit",
+        "symptom",
+        "outlook keeps asking for my password",
+        "yes",
+    )
+
+    expected = _articles_for(desk, "outlook keeps asking for my password")
+    assert expected != _articles_for(desk, "my vpn keeps dropping")
+    assert _queued_articles(desk) == expected * 2
 
 
 def test_a_resolved_ticket_becomes_an_article_a_lead_publishes(

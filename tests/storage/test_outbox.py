@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from desk.clock import FixedClock
 from storage.database import unit_of_work
 from storage.models import OutboxMessage, Person
-from storage.outbox import OutboxQueue
+from storage.outbox import OutboxQueue, QueuedMessage, queue, write_queued
 
 LEASE = timedelta(seconds=60)
 CHANNELS = ("telegram", "slack")
@@ -310,3 +310,121 @@ def test_racing_claimers_on_postgresql_never_share_a_row(
 
     everything = [key for mine in claims for key in mine]
     assert sorted(everything) == keys
+
+
+def _queued(key: str, now: datetime, template: str = "notify/progress") -> QueuedMessage:
+    return {
+        "key": key,
+        "channel": "console",
+        "recipient_id": None,
+        "address": "alex@example.com",
+        "template": template,
+        "payload": {"context": {"number": "INC-1"}, "buttons": []},
+        "due_at": now,
+        "created_at": now,
+    }
+
+
+def _templates(engine: Engine) -> dict[str, str]:
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        return {row.key: row.template for row in rows}
+
+
+def test_queued_messages_are_written_at_commit_once_per_key(
+    engine: Engine, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with unit_of_work(engine) as session:
+        queue(session, _queued("ping:INC-1:1", now))
+        queue(session, _queued("ping:INC-2:1", now))
+        queue(session, _queued("ping:INC-1:1", now, template="notify/other"))
+
+    row = _row(engine, "ping:INC-2:1")
+    assert _templates(engine) == {
+        "ping:INC-1:1": "notify/progress",
+        "ping:INC-2:1": "notify/progress",
+    }
+    assert (row.status, row.attempts, row.payload["context"]) == (
+        "pending",
+        0,
+        {"number": "INC-1"},
+    )
+    assert row.due_at == now
+
+
+def test_a_key_already_in_the_outbox_is_not_queued_again(
+    engine: Engine, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with unit_of_work(engine) as session:
+        queue(session, _queued("sla:INC-1:response:breach:7", now))
+    with unit_of_work(engine) as session:
+        queue(session, _queued("sla:INC-1:response:breach:7", now, template="notify/other"))
+        queue(session, _queued("sla:INC-2:response:breach:7", now, template="notify/other"))
+
+    assert _templates(engine) == {
+        "sla:INC-1:response:breach:7": "notify/progress",
+        "sla:INC-2:response:breach:7": "notify/other",
+    }
+
+
+def test_queued_messages_are_seen_by_the_next_query_of_the_transaction(
+    engine: Engine, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with unit_of_work(engine) as session:
+        queue(session, _queued("poll:INC-1:3", now))
+        found = session.exec(select(OutboxMessage.key)).all()
+        written = write_queued(session)
+
+    assert (list(found), written) == (["poll:INC-1:3"], 0)
+
+
+def _queue_then_fail(engine: Engine, now: datetime) -> None:
+    with unit_of_work(engine) as session:
+        queue(session, _queued("poll:INC-1:3", now))
+        raise RuntimeError("boom")
+
+
+def test_a_rollback_drops_what_was_queued(engine: Engine, clock: FixedClock) -> None:
+    now = clock.now()
+    with pytest.raises(RuntimeError, match="boom"):
+        _queue_then_fail(engine, now)
+    with unit_of_work(engine) as session:
+        queue(session, _queued("poll:INC-2:3", now))
+
+    assert list(_templates(engine)) == ["poll:INC-2:3"]
+
+
+def test_a_savepoint_over_unwritten_messages_is_refused(engine: Engine, clock: FixedClock) -> None:
+    with Session(engine) as session:
+        queue(session, _queued("poll:INC-1:3", clock.now()))
+
+        with pytest.raises(RuntimeError, match="before a savepoint"):
+            session.begin_nested()
+
+
+def test_two_transactions_queueing_one_key_write_it_once(
+    engine: Engine, clock: FixedClock
+) -> None:
+    now = clock.now()
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with unit_of_work(engine) as session:
+                queue(session, _queued("sla:INC-1:response:warn:75:7", now, "notify/other"))
+        except BaseException as error:
+            errors.append(error)
+
+    with unit_of_work(engine, writing=True) as session:
+        queue(session, _queued("sla:INC-1:response:warn:75:7", now))
+        write_queued(session)
+        thread = threading.Thread(target=other)
+        # The other transaction waits for this one's key (PostgreSQL) or write lock (SQLite).
+        thread.start()
+    thread.join(timeout=30)
+
+    assert errors == []
+    assert _templates(engine) == {"sla:INC-1:response:warn:75:7": "notify/progress"}
