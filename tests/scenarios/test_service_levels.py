@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import timedelta
 
@@ -231,6 +232,22 @@ def test_a_sweep_that_dies_midway_loses_and_duplicates_nothing(
 
     assert after_crash == []
     assert queued(helpdesk, "notify/sla_warning") == [SAM, PRIYA]
+
+
+def test_a_sweep_holds_the_cycle_collector_back_and_always_lets_it_go(
+    helpdesk: Helpdesk, clock: FixedClock
+) -> None:
+    runner = Runner(helpdesk.engine, helpdesk.rules, clock, batch=500)
+    seen = []
+
+    def crash(sweeper: object, limit: int) -> object:
+        seen.append(gc.isenabled())
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        runner.run(JOBS["sla"].__class__("sla", "", 60, crash))  # type: ignore[arg-type]
+
+    assert (seen, gc.isenabled()) == ([False], True)
 
 
 def _ticket(helpdesk: Helpdesk) -> Ticket:
