@@ -92,11 +92,9 @@ class RememberedSearch(KnowledgeBase):
 def offer_reply(state: State, turn: Turn) -> Reply:
     kb = turn.desk.knowledge()
     articles = []
-    for article_id in state.data["offered"]:
-        row = kb.get(article_id)
-        if row is not None:
-            excerpt = _excerpt(row.body, EXCERPT // 2 if row.language == "zh" else EXCERPT)
-            articles.append({"id": row.id, "title": row.title, "excerpt": excerpt})
+    for row in kb.list_by_ids(state.data["offered"]):
+        excerpt = _excerpt(row.body, EXCERPT // 2 if row.language == "zh" else EXCERPT)
+        articles.append({"id": row.id, "title": row.title, "excerpt": excerpt})
     buttons = (
         *(
             Button(OFFER, article["id"], "kb.fixed", {"n": index})

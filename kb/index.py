@@ -213,6 +213,12 @@ class KnowledgeBase:
     def get(self, article_id: str) -> KbArticle | None:
         return self.session.get(KbArticle, article_id)
 
+    def list_by_ids(self, article_ids: Sequence[str]) -> list[KbArticle]:
+        """The articles of these ids that exist, in the order asked, in one query."""
+        statement = select(KbArticle).where(col(KbArticle.id).in_(article_ids))
+        found = {row.id: row for row in self.session.exec(statement).all()}
+        return [found[article_id] for article_id in article_ids if article_id in found]
+
     def search(
         self,
         query: str,
@@ -345,7 +351,6 @@ class KnowledgeBase:
                 at=now,
             )
         )
-        self.session.flush()
 
 
 @dataclass(frozen=True)
