@@ -37,14 +37,11 @@ import io
 import json
 import logging
 import math
-import os
 import pstats
 import random
 import re
-import secrets
 import signal
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -55,15 +52,20 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from sqlalchemy import event, func, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.throwaway import (  # noqa: E402
+    POSTGRES_ADMIN_URL,
+    postgres_database,
+    require_loopback,
+    sqlite_database,
+)
 from bot.app import build_helpdesk  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.service import Helpdesk  # noqa: E402
@@ -73,13 +75,12 @@ from flows.messages import Inbound, Outbound, OutButton  # noqa: E402
 from kb.articles import ARTICLES, load  # noqa: E402
 from kb.index import SYNONYMS, KnowledgeBase  # noqa: E402
 from kb.query import Synonyms  # noqa: E402
-from storage.database import make_engine, safe_url, unit_of_work, upgrade  # noqa: E402
+from storage.database import make_engine, unit_of_work, upgrade  # noqa: E402
 from storage.models import Conversation, Person, Ticket  # noqa: E402
 
 logger = logging.getLogger("bench.intake")
 
 CONFIG = ROOT / "config.yaml"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PLATFORM = "console"
 DOMAIN = "bench.example.com"
 SEED = 42
@@ -301,50 +302,6 @@ class Talk:
 
 
 @contextmanager
-def sqlite_database() -> Iterator[str]:
-    """Yield the URL of a fresh SQLite file in a temporary directory, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """Create a throwaway database on the server of admin_url; always drop it afterwards."""
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"helpdesk_bench_{secrets.token_hex(6)}"
-    try:
-        _create(admin, name, admin_url)
-        logger.info("created database %s on %s", name, safe_url(admin_url))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            _drop(admin, name)
-    finally:
-        admin.dispose()
-
-
-def _create(admin: Engine, name: str, admin_url: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        raise SystemExit(
-            f"intake: cannot create a database on {safe_url(admin_url)}: {error.orig}; "
-            "pass --postgres-url or --backend sqlite"
-        ) from None
-
-
-def _drop(admin: Engine, name: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        logger.info("dropped database %s", name)
-    except Exception:
-        logger.exception("could not drop database %s; drop it by hand", name)
-        raise
-
-
-@contextmanager
 def migrated_database(backend: str, postgres_url: str) -> Iterator[str]:
     """Yield the URL of a fresh database of the backend, migrated with upgrade(engine)."""
     urls = sqlite_database() if backend == "sqlite" else postgres_database(postgres_url)
@@ -355,15 +312,6 @@ def migrated_database(backend: str, postgres_url: str) -> Iterator[str]:
         finally:
             engine.dispose()
         yield url
-
-
-def require_loopback(url: str) -> None:
-    """Refuse any database server that is not on this machine."""
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "") or os.environ.get("PGHOST", "")
-    local = host in {"", "localhost", "::1"} or host.startswith(("127.", "/"))
-    if not local:
-        raise SystemExit(f"intake: {safe_url(url)} is not on loopback; benchmarks stay local")
 
 
 # --- preparing (not timed) ----------------------------------------------------------------

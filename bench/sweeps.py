@@ -54,7 +54,6 @@ import math
 import os
 import pstats
 import random
-import secrets
 import shutil
 import signal
 import sys
@@ -69,26 +68,29 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from sqlalchemy import Table, bindparam, event, func, insert, select, text, update
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.throwaway import (  # noqa: E402
+    POSTGRES_ADMIN_URL,
+    postgres_database,
+    require_loopback,
+)
 from bot.config import Config, load_config  # noqa: E402
 from desk.clock import FixedClock  # noqa: E402
 from desk.directory import Directory  # noqa: E402
 from desk.rules import Rules  # noqa: E402
 from desk.vocabulary import Impact, Priority, Role, Status, Urgency  # noqa: E402
 from jobs.scheduler import Job, Runner, jobs  # noqa: E402
-from storage.database import make_engine, safe_url, unit_of_work, upgrade  # noqa: E402
+from storage.database import make_engine, unit_of_work, upgrade  # noqa: E402
 from storage.models import Membership, OutboxMessage, Person, Ticket  # noqa: E402
 
 logger = logging.getLogger("bench.sweeps")
 
 CONFIG = ROOT / "config.yaml"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 SEED = 42
 BATCH = 500
@@ -611,52 +613,6 @@ def analyse(engine: Engine) -> None:
 
 
 # --- databases ----------------------------------------------------------------------------
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """Create a throwaway database on the server of admin_url; always drop it afterwards."""
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"helpdesk_bench_{secrets.token_hex(6)}"
-    try:
-        _create(admin, name, admin_url)
-        logger.info("created database %s on %s", name, safe_url(admin_url))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            _drop(admin, name)
-    finally:
-        admin.dispose()
-
-
-def _create(admin: Engine, name: str, admin_url: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        raise SystemExit(
-            f"bench: cannot create a database on {safe_url(admin_url)}: {error.orig}; "
-            "pass --postgres-url or --backend sqlite"
-        ) from None
-
-
-def _drop(admin: Engine, name: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        logger.info("dropped database %s", name)
-    except Exception:
-        logger.exception("could not drop database %s; drop it by hand", name)
-        raise
-
-
-def require_loopback(url: str) -> None:
-    """Refuse any database server that is not on this machine."""
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "") or os.environ.get("PGHOST", "")
-    local = host in {"", "localhost", "::1"} or host.startswith(("127.", "/"))
-    if not local:
-        raise SystemExit(f"bench: {safe_url(url)} is not on loopback; benchmarks stay local")
 
 
 class Workspace:
