@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from bench.throwaway import POSTGRES_ADMIN_URL, database, require_loopback  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from desk.clock import FixedClock  # noqa: E402
@@ -473,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "postgresql" in job.backends:
         require_loopback(job.postgres_url)
     signal.signal(signal.SIGTERM, _terminate)
+    print_machine()
     try:
         run_all(job)
     except BenchmarkTimeout as error:

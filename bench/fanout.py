@@ -31,7 +31,7 @@ stdout gets one JSON object per backend:
 deliveries beyond one per key at the fake; `attempts_total` counts every request the fake
 got, refused ones included. stderr gets progress and a breakdown of where the time went:
 the gaps between deliveries, how late the dispatcher's sleeps woke, and how long each kind
-of database work held a connection (--profile adds a cProfile of the event loop's thread).
+of database work held a connection (--profile adds a profile of the event loop's thread).
 The PostgreSQL database (helpdesk_bench_<random>) is created on the server of
 --postgres-url and always dropped, also on Ctrl-C; the SQLite file lives in a temporary
 directory and is migrated with `upgrade(engine)`.
@@ -42,12 +42,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import cProfile
-import io
 import json
 import logging
 import math
-import pstats
 import signal
 import statistics
 import sys
@@ -71,6 +68,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
+from bench.profiling import profiled  # noqa: E402
 from bench.throwaway import POSTGRES_ADMIN_URL, database, require_loopback  # noqa: E402
 from desk.clock import SystemClock  # noqa: E402
 from jobs.dispatcher import Dispatcher, DispatchSettings, RateLimited, RateLimits  # noqa: E402
@@ -445,21 +444,12 @@ def run(job: Job, backend: str) -> RunResult:
 
 @contextmanager
 def _profiled(enabled: bool) -> Iterator[None]:
-    """Profile the block's thread (the event loop) with cProfile; write the top to stderr."""
+    """Profile the block's thread (the event loop); write its call tree to stderr."""
     if not enabled:
         yield
         return
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
+    with profiled("the event loop's thread"):
         yield
-    finally:
-        profiler.disable()
-        report = io.StringIO()
-        stats = pstats.Stats(profiler, stream=report)
-        stats.sort_stats("cumulative").print_stats(30)
-        stats.sort_stats("tottime").print_stats(20)
-        sys.stderr.write(f"cProfile of the event loop's thread:\n{report.getvalue()}")
 
 
 def _result(
@@ -609,7 +599,7 @@ def parse_args(argv: Sequence[str] | None) -> Job:
     parser.add_argument(
         "--batch-size", type=int, default=None, help="rows claimed per round (dispatcher default)"
     )
-    parser.add_argument("--profile", action="store_true", help="cProfile the event loop")
+    parser.add_argument("--profile", action="store_true", help="profile the event loop")
     args = parser.parse_args(argv)
     if args.people < 1 or args.latency_ms < 0 or args.time_limit <= 0:
         parser.error("--people and --time-limit must be positive, --latency-ms not negative")
@@ -642,6 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "postgresql" in job.backends:
         require_loopback(job.postgres_url)
     signal.signal(signal.SIGTERM, _terminate)
+    print_machine()
     try:
         run_all(job)
     except KeyboardInterrupt:

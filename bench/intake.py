@@ -22,7 +22,7 @@ Usage (from the repository root):
     .venv/bin/python bench/intake.py --backend sqlite --kb empty --profile 200
 
 stdout gets one JSON object per (backend, knowledge base), with the SQL statements sent per
-message beside the rates; stderr gets progress and, with --profile N, a cProfile report of N
+message beside the rates; stderr gets progress and, with --profile N, a profile of N
 more conversations run after the timed ones. The PostgreSQL database (helpdesk_bench_<random>)
 is created on the server of --postgres-url and always dropped, also on Ctrl-C; the SQLite file
 lives in a temporary directory. A run that passes --limit seconds (600) stops with a message
@@ -32,12 +32,9 @@ and exit status 2.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import logging
 import math
-import pstats
 import random
 import re
 import signal
@@ -60,6 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
+from bench.profiling import profiled  # noqa: E402
 from bench.throwaway import (  # noqa: E402
     POSTGRES_ADMIN_URL,
     postgres_database,
@@ -89,9 +88,6 @@ STEP = timedelta(seconds=3)  # the clock moves this much per message
 LIMIT_SECONDS = 600
 MAX_TURNS = 12  # a conversation longer than this is a bug in the bot or in this script
 PROGRESS_EVERY = 100
-TOP = 10  # functions in the cProfile report
-OWN_TOP = 15  # functions in the per-message table of the helpdesk's own code
-OWN_PACKAGES = frozenset({"bot", "flows", "desk", "kb", "storage"})
 TICKET_NUMBER = re.compile(r"\bHD-\d+\b")
 
 # --- what employees say -------------------------------------------------------------------
@@ -428,47 +424,9 @@ def _finish(talk: Talk, tally: Tally, total: int, pace: Pace) -> None:
 
 
 def profile(helpdesk: Helpdesk, clock: FixedClock, scripts: Sequence[Script], pace: Pace) -> None:
-    """Run more conversations under cProfile; write the top functions to stderr, per message."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    tally = converse(helpdesk, clock, scripts, pace)
-    profiler.disable()
-    messages = len(tally.durations)
-    report = io.StringIO()
-    stats = pstats.Stats(profiler, stream=report)
-    stats.sort_stats("cumulative").print_stats(TOP)
-    total = stats.get_stats_profile().total_tt
-    sys.stderr.write(
-        f"cProfile of {len(scripts)} conversations, {messages} messages "
-        f"({total / messages * 1e3:.2f} ms a message under the profiler):\n"
-        f"{report.getvalue()}"
-        f"The helpdesk's own functions, by cumulative time, per message:\n"
-        f"{per_message(stats, messages)}\n"
-    )
-
-
-def per_message(stats: pstats.Stats, messages: int) -> str:
-    """The top functions of the helpdesk's own packages, in milliseconds and calls a message."""
-    # pstats keeps (file, line, name) -> (primitive calls, calls, own s, cumulative s, callers).
-    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = vars(stats)["stats"]
-    functions = sorted(
-        ((where, data) for where, data in raw.items() if _ours(where[0])),
-        key=lambda item: item[1][3],
-        reverse=True,
-    )
-    lines = [f"{'cum ms':>8} {'own ms':>8} {'calls':>6}  function"]
-    for (file_name, line, name), (_, calls, own, cumulative, _) in functions[:OWN_TOP]:
-        where = f"{Path(file_name).relative_to(ROOT)}:{line}({name})"
-        lines.append(
-            f"{cumulative / messages * 1e3:8.2f} {own / messages * 1e3:8.2f} "
-            f"{calls / messages:6.2f}  {where}"
-        )
-    return "\n".join(lines)
-
-
-def _ours(file_name: str) -> bool:
-    path = Path(file_name)
-    return path.is_relative_to(ROOT) and path.parts[len(ROOT.parts)] in OWN_PACKAGES
+    """Run more conversations under the profiler; write their call tree to stderr."""
+    with profiled(f"{len(scripts)} more conversations"):
+        converse(helpdesk, clock, scripts, pace)
 
 
 # --- checking -----------------------------------------------------------------------------
@@ -643,7 +601,7 @@ def parse_args(argv: Sequence[str] | None) -> Job:
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL, help="admin URL")
     parser.add_argument("--limit", type=float, default=LIMIT_SECONDS, help="seconds (600)")
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="cProfile N more conversations"
+        "--profile", type=int, default=0, metavar="N", help="profile N more conversations"
     )
     args = parser.parse_args(argv)
     if args.conversations < 1 or args.interleave < 1 or args.profile < 0 or args.limit <= 0:
@@ -675,6 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "postgresql" in job.backends:
         require_loopback(job.postgres_url)
     signal.signal(signal.SIGTERM, _terminate)
+    print_machine()
     try:
         run_all(job)
     except BenchmarkTimeout as error:

@@ -20,13 +20,10 @@ and always dropped, also on Ctrl-C; the SQLite file lives in a temporary directo
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import logging
 import math
 import os
-import pstats
 import random
 import signal
 import sys
@@ -46,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
+from bench.profiling import profiled  # noqa: E402
 from bench.throwaway import POSTGRES_ADMIN_URL, database, require_loopback  # noqa: E402
 from kb.articles import ARTICLES, Article, load  # noqa: E402
 from kb.evaluate import read_queries  # noqa: E402
@@ -281,17 +280,10 @@ def percentile(sorted_values: Sequence[int], share: float) -> int:
 
 
 def profile(session: Session, synonyms: Synonyms, texts: Sequence[str]) -> None:
-    """Profile the searches with cProfile; write the top functions to stderr."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for query in texts:
-        KnowledgeBase(session, synonyms).search(query, limit=3, audience="agents")
-    profiler.disable()
-    report = io.StringIO()
-    stats = pstats.Stats(profiler, stream=report)
-    stats.sort_stats("cumulative").print_stats(25)
-    stats.sort_stats("tottime").print_stats(15)
-    sys.stderr.write(f"cProfile of {len(texts)} searches:\n{report.getvalue()}")
+    """Profile the searches; write their call tree to stderr."""
+    with profiled(f"{len(texts)} searches"):
+        for query in texts:
+            KnowledgeBase(session, synonyms).search(query, limit=3, audience="agents")
 
 
 # --- one run and the whole job ------------------------------------------------------------
@@ -367,7 +359,7 @@ def parse_args(argv: Sequence[str] | None) -> Job:
         "--index-limit", type=float, default=INDEX_LIMIT_SECONDS, help="seconds (600)"
     )
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="cProfile N more searches"
+        "--profile", type=int, default=0, metavar="N", help="profile N more searches"
     )
     args = parser.parse_args(argv)
     if min(args.articles) < 1 or args.queries < 1:
@@ -398,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "postgresql" in job.backends:
         require_loopback(job.postgres_url)
     signal.signal(signal.SIGTERM, _terminate)
+    print_machine()
     try:
         run_all(job)
     except IndexingTimeout as error:

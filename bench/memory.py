@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from bench.sweeps import (  # noqa: E402
     CONFIG,
     POSTGRES_ADMIN_URL,
@@ -365,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "postgresql" in options.backends:
         require_loopback(options.postgres_url)
     signal.signal(signal.SIGTERM, terminate)
+    print_machine()
     try:
         for backend in options.backends:
             report(run(backend, options))

@@ -45,14 +45,11 @@ and always dropped, also on Ctrl-C; SQLite files live in a temporary directory.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import io
 import json
 import logging
 import math
 import os
-import pstats
 import random
 import shutil
 import signal
@@ -74,6 +71,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
+from bench.profiling import profiled  # noqa: E402
 from bench.throwaway import (  # noqa: E402
     POSTGRES_ADMIN_URL,
     postgres_database,
@@ -809,17 +808,10 @@ def time_run(engine: Engine, rules: Rules, job: Job) -> Timing:
 
 
 def profile_run(engine: Engine, rules: Rules, job: Job) -> None:
-    """Run the job under cProfile; write the top functions to stderr."""
+    """Run the job under the profiler; write its call tree to stderr."""
     runner = Runner(engine, rules, FixedClock(NOW), BATCH)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    runner.run(job)
-    profiler.disable()
-    report = io.StringIO()
-    stats = pstats.Stats(profiler, stream=report)
-    stats.sort_stats("cumulative").print_stats(40)
-    stats.sort_stats("tottime").print_stats(25)
-    sys.stderr.write(f"cProfile of the {job.name} run:\n{report.getvalue()}")
+    with profiled(f"the {job.name} run"):
+        runner.run(job)
 
 
 def prepare(space: Workspace, rows: TicketRows, case: Case) -> Engine:
@@ -974,7 +966,7 @@ def parse_args(argv: Sequence[str] | None) -> Plan:
         help="skip a case predicted to run longer than this (seconds, 30)",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="refill each case with due tickets and cProfile it"
+        "--profile", action="store_true", help="refill each case with due tickets and profile it"
     )
     args = parser.parse_args(argv)
     if min(args.open) < 1:
@@ -1010,6 +1002,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "postgresql" in plan.backends:
         require_loopback(plan.postgres_url)
     signal.signal(signal.SIGTERM, terminate)
+    print_machine()
     try:
         run_all(plan)
     except KeyboardInterrupt:
