@@ -6,6 +6,7 @@ import re
 import string
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,8 @@ from kb.text import CHINESE_STOPWORDS, STOPWORDS, bigrams, is_chinese, segment, 
 PARTICLES = frozenset("的了吗呢吧啊么着过")
 # A stretch of Chinese the lexicon does not know counts for half an idea.
 UNKNOWN_WEIGHT = 0.5
+# Words whose reading a vocabulary remembers before it starts afresh.
+CORRECTIONS_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Concept:
     weight: float = 1.0
 
 
+@lru_cache(maxsize=8192)
 def alternative(entry: str) -> Alternative:
     """Describe a word or phrase the way the index stores it."""
     entry = entry.lower().strip()
@@ -76,11 +80,17 @@ class Synonyms:
         index = self._by_key.get(_key(entry))
         return self.groups[index] if index is not None else (entry,)
 
-    def concepts(self, text: str, vocabulary: Collection[str] = ()) -> list[Concept]:
+    def concepts(
+        self,
+        text: str,
+        vocabulary: Collection[str] = (),
+        corrections: dict[str, str] | None = None,
+    ) -> list[Concept]:
         """Split a query into concepts, widening each with its synonyms.
 
         Words that no article uses and that are one edit from a word that one does are read
-        as that word, so "outlok" finds Outlook.
+        as that word, so "outlok" finds Outlook. `corrections`, kept by the caller for as long
+        as `vocabulary` stays the same, remembers how each word was read.
         """
         lowered = text.lower()
         concepts: list[Concept] = []
@@ -93,7 +103,7 @@ class Synonyms:
             if is_chinese(token):
                 concepts.extend(self._chinese(token))
             elif token not in STOPWORDS and len(token) > 1:
-                concepts.append(self._concept(_correct(token, vocabulary)))
+                concepts.append(self._concept(_corrected(token, vocabulary, corrections)))
         return _unique(concepts)
 
     def _concept(self, entry: str) -> Concept:
@@ -132,6 +142,17 @@ def _unique(concepts: list[Concept]) -> list[Concept]:
             seen.add(concept.alternatives)
             unique.append(concept)
     return unique
+
+
+def _corrected(word: str, vocabulary: Collection[str], corrections: dict[str, str] | None) -> str:
+    if corrections is None:
+        return _correct(word, vocabulary)
+    known = corrections.get(word)
+    if known is None:
+        if len(corrections) >= CORRECTIONS_KEPT:
+            corrections.clear()
+        known = corrections[word] = _correct(word, vocabulary)
+    return known
 
 
 def _correct(word: str, vocabulary: Collection[str]) -> str:
