@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from kb import query
 from kb.articles import ARTICLES, Article, load, parse, render
 from kb.evaluate import evaluate, read_queries
-from kb.index import RECHECK_SECONDS, Idea, KbSettings, KnowledgeBase, _essential
+from kb.index import LOOKED_UP, RECHECK_SECONDS, Idea, KbSettings, KnowledgeBase, _essential, _held
 from kb.query import Synonyms
 from kb.text import bigrams, index_text, segment
 from kb.triage import TriageSettings, suggest
@@ -130,6 +131,41 @@ def test_an_essential_idea_is_one_the_others_cannot_do_without() -> None:
     assert _essential(ideas, needed=3.0) == ideas[:2]
     assert _essential(ideas, needed=0.5) == ideas
     assert _essential(ideas, needed=7.0) == []
+
+
+def test_a_row_holds_the_same_terms_for_short_and_long_queries() -> None:
+    joined = "account expir lock password reset vpn"
+    short = frozenset({"password", "vpn", "print", "pass"})
+    long = short | {f"term{n}" for n in range(LOOKED_UP)}
+
+    assert _held(short, joined) == frozenset({"password", "vpn"})
+    assert _held(long, joined) == frozenset({"password", "vpn"})
+
+
+def test_a_typo_is_read_from_memory_the_second_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    vocabulary = {"outlook", "sync", "mail"}
+    corrections: dict[str, str] = {}
+    first = SYNONYMS.concepts("outlok sync", vocabulary, corrections)
+
+    def no_second_reading(word: str, known: object) -> str:
+        raise AssertionError(f"'{word}' was read again")
+
+    monkeypatch.setattr(query, "_correct", no_second_reading)
+    again = SYNONYMS.concepts("outlok sync", vocabulary, corrections)
+
+    assert corrections == {"outlok": "outlook", "sync": "sync"}
+    assert [concept.text for concept in again] == [concept.text for concept in first]
+    assert first[0].text == "outlook"
+
+
+def test_remembered_readings_start_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(query, "CORRECTIONS_KEPT", 2)
+    corrections: dict[str, str] = {}
+
+    SYNONYMS.concepts("printer scanner", {"printer"}, corrections)
+    SYNONYMS.concepts("monitor", {"printer"}, corrections)
+
+    assert corrections == {"monitor": "monitor"}
 
 
 def test_a_running_process_sees_another_process_index_within_seconds(
