@@ -1,9 +1,10 @@
 # Two commands for a fresh machine: `make run` (console chat) and `make test` (everything CI runs).
+# `make bench` runs every benchmark in bench/, JSON lines on stdout, progress on stderr.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check clean
+.PHONY: run test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,11 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-dev
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
+
+bench: $(VENV)/.installed-dev
+	for script in kb_search intake claims fanout sweeps memory; do \
+		$(BIN)/python bench/$$script.py || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
