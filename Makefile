@@ -6,18 +6,22 @@ BIN := $(VENV)/bin
 
 .PHONY: run test bench clean
 
+# Progress goes to stderr, so that `make bench` leaves nothing but figures on stdout.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating $(VENV)" >&2
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
 
 # pip's own chatter goes to a log, shown only when the install fails.
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e . > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
-	touch $@
+	@echo "Installing the helpdesk into $(VENV)" >&2
+	@$(BIN)/pip install --quiet -e . > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
-	touch $@ $(VENV)/.installed-run
+	@echo "Installing the helpdesk and its development tools into $(VENV)" >&2
+	@$(BIN)/pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
+	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(BIN)/helpdesk run
@@ -26,7 +30,7 @@ test: $(VENV)/.installed-dev
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/check
 
 bench: $(VENV)/.installed-dev
-	for script in kb_search intake claims fanout sweeps memory; do \
+	@for script in kb_search intake claims fanout sweeps memory; do \
 		$(BIN)/python bench/$$script.py || exit 1; \
 	done
 
