@@ -58,20 +58,18 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.machine import print_machine  # noqa: E402
-from bench.sweeps import (  # noqa: E402
+from bench.population import (  # noqa: E402
     CONFIG,
-    POSTGRES_ADMIN_URL,
     SWEEPS,
     TicketRows,
     Workspace,
-    configure_logging,
     due_ids,
     fill_tickets,
-    require_loopback,
     table,
-    terminate,
     workspace,
 )
+from bench.sweeps import configure_logging, terminate  # noqa: E402
+from bench.throwaway import POSTGRES_ADMIN_URL, require_loopback  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from storage.models import JobRun, OutboxMessage  # noqa: E402
 
