@@ -48,19 +48,16 @@ import math
 import signal
 import statistics
 import sys
-import threading
 import time
-from collections import Counter, defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -68,33 +65,23 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.fake_telegram import CHANNEL, OVERALL_PER_SECOND, FakeTelegram  # noqa: E402
 from bench.machine import print_machine  # noqa: E402
+from bench.probes import Instruments, Unit, idle_lateness  # noqa: E402
 from bench.profiling import profiled  # noqa: E402
 from bench.throwaway import POSTGRES_ADMIN_URL, database, require_loopback  # noqa: E402
 from desk.clock import SystemClock  # noqa: E402
-from jobs.dispatcher import Dispatcher, DispatchSettings, RateLimited, RateLimits  # noqa: E402
+from jobs.dispatcher import Dispatcher, DispatchSettings, RateLimits  # noqa: E402
 from storage.database import unit_of_work  # noqa: E402
 from storage.models import OutboxMessage, Person  # noqa: E402
 
 logger = logging.getLogger("bench.fanout")
 
-CHANNEL = "telegram"
-OVERALL_PER_SECOND = 30
-PER_CHAT_PER_SECOND = 1
 TARGET_RATIO = 1.10
 FIRST_CHAT_ID = 700_000_000
-# Sends spaced exactly 1/rate apart may land a rounding error early; that is not a breach.
-WINDOW_TOLERANCE = 1e-6
 DB_POLL_SECONDS = 0.01
 PROGRESS_SECONDS = 5.0
 STOP_GRACE_SECONDS = 60.0
-# Idle sleeps as long as the dispatcher's usual wait (a spacing less the send), for a floor.
-IDLE_SAMPLES = 50
-IDLE_SLEEP = 0.028
-
-# A unit of work: its kind, when it took its connection and when it gave it back, in
-# time.monotonic seconds (the clock the fake platform and the dispatcher use).
-Unit = tuple[str, float, float]
 
 
 @dataclass(frozen=True)
@@ -114,181 +101,6 @@ class RunResult:
 
     def to_json(self) -> str:
         return json.dumps({"benchmark": "fanout", **self.__dict__})
-
-
-# --- the fake platform --------------------------------------------------------------------
-
-
-class SlidingWindow:
-    """The times of the last `limit` requests a window of `length` seconds let through."""
-
-    def __init__(self, limit: int, length: float = 1.0) -> None:
-        self.limit = limit
-        self.length = length
-        self._times: deque[float] = deque()
-
-    def wait(self, now: float) -> float:
-        """Seconds until the window has room for one more request; 0 when it has now."""
-        while self._times and self._times[0] <= now - self.length + WINDOW_TOLERANCE:
-            self._times.popleft()
-        if len(self._times) < self.limit:
-            return 0.0
-        return self._times[len(self._times) - self.limit] + self.length - now
-
-    def add(self, now: float) -> None:
-        self._times.append(now)
-
-
-class FakeTelegram:
-    """A Telegram Bot API stand-in that keeps its limits in real time and counts everything.
-
-    Each request is checked and counted when it reaches the platform, halfway through the
-    simulated round trip; one that would break a limit is refused with a 429 whose
-    retry_after is the whole seconds until the window has room, as Telegram answers.
-    """
-
-    channel = CHANNEL
-
-    def __init__(self, latency: float, expected: int) -> None:
-        self.latency = latency
-        self.expected = expected
-        self.requests = 0
-        self.refused = 0
-        self.delivered: Counter[str] = Counter()
-        self.arrivals: list[float] = []
-        self.all_delivered = asyncio.Event()
-        self._overall = SlidingWindow(OVERALL_PER_SECOND)
-        self._chats: dict[str, SlidingWindow] = defaultdict(
-            lambda: SlidingWindow(PER_CHAT_PER_SECOND)
-        )
-
-    async def send(self, message: OutboxMessage) -> None:
-        await asyncio.sleep(self.latency / 2)
-        try:
-            self._arrive(message, time.monotonic())
-        finally:
-            await asyncio.sleep(self.latency / 2)
-
-    def _arrive(self, message: OutboxMessage, now: float) -> None:
-        self.requests += 1
-        windows = (self._overall, self._chats[message.address])
-        wait = max(window.wait(now) for window in windows)
-        if wait > 0:
-            self.refused += 1
-            raise RateLimited(float(math.ceil(wait)))
-        for window in windows:
-            window.add(now)
-        self.delivered[message.key] += 1
-        self.arrivals.append(now)
-        if len(self.delivered) >= self.expected:
-            self.all_delivered.set()
-
-
-# --- probes: where the time goes ----------------------------------------------------------
-
-
-@dataclass
-class SleepProbe:
-    """The dispatcher's sleep: asyncio.sleep, noting when each sleep was due to end and did."""
-
-    wakes: list[tuple[float, float]] = field(default_factory=list)
-
-    async def sleep(self, seconds: float) -> None:
-        due = time.monotonic() + max(0.0, seconds)
-        await asyncio.sleep(seconds)
-        self.wakes.append((due, time.monotonic()))
-
-
-@dataclass
-class DatabaseProbe:
-    """Times statements and connection holds (one per unit of work) with engine events."""
-
-    statements: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    units: list[Unit] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def attach(self, engine: Engine) -> None:
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-        event.listen(engine.pool, "checkout", self._checkout)
-        event.listen(engine.pool, "checkin", self._checkin)
-
-    def detach(self, engine: Engine) -> None:
-        event.remove(engine, "before_cursor_execute", self._before)
-        event.remove(engine, "after_cursor_execute", self._after)
-        event.remove(engine.pool, "checkout", self._checkout)
-        event.remove(engine.pool, "checkin", self._checkin)
-
-    def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        conn.info["bench_started"] = time.monotonic()
-        conn.info.setdefault("bench_kinds", []).append(statement_kind(statement))
-
-    def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        elapsed = time.monotonic() - conn.info.pop("bench_started", time.monotonic())
-        with self._lock:
-            self.statements[statement_kind(statement)].append(elapsed)
-
-    def _checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
-        record.info["bench_checked_out"] = time.monotonic()
-        record.info["bench_kinds"] = []
-
-    def _checkin(self, _dbapi: Any, record: Any) -> None:
-        started = record.info.pop("bench_checked_out", None)
-        if started is None:
-            return
-        kinds = record.info.pop("bench_kinds", [])
-        with self._lock:
-            self.units.append((unit_kind(kinds), started, time.monotonic()))
-
-    def holds(self) -> dict[str, list[float]]:
-        """How long each kind of unit of work held its connection."""
-        durations: dict[str, list[float]] = defaultdict(list)
-        for kind, started, ended in self.units:
-            durations[kind].append(ended - started)
-        return durations
-
-
-@dataclass
-class Instruments:
-    """The fake platform and the probes of one run."""
-
-    telegram: FakeTelegram
-    sleeps: SleepProbe = field(default_factory=SleepProbe)
-    database: DatabaseProbe = field(default_factory=DatabaseProbe)
-    idle_late: list[float] = field(default_factory=list)
-
-
-async def idle_lateness(samples: int = IDLE_SAMPLES, seconds: float = IDLE_SLEEP) -> list[float]:
-    """How late asyncio.sleep wakes with nothing else in the event loop: the floor."""
-    late = []
-    for _ in range(samples):
-        started = time.monotonic()
-        await asyncio.sleep(seconds)
-        late.append(time.monotonic() - started - seconds)
-    return late
-
-
-def statement_kind(statement: str) -> str:
-    """Name a statement by what the dispatcher uses it for."""
-    words = statement.split(maxsplit=1)
-    verb = words[0].upper() if words else "?"
-    upper = statement.upper()
-    if verb == "UPDATE" and "RETURNING" in upper:
-        return "claim: UPDATE..RETURNING"
-    if verb == "SELECT" and "ORDER BY" in upper and "OUTBOX" in upper:
-        return "claim: SELECT due ids"
-    if verb == "UPDATE" and "SENT_AT" in upper:
-        return "outcome: UPDATE mark_sent"
-    return verb
-
-
-def unit_kind(kinds: Sequence[str]) -> str:
-    """Name a unit of work by its statements: a claim, outcomes, or something else."""
-    if any(kind.startswith("claim") for kind in kinds):
-        return "claim unit"
-    if kinds and all(kind.startswith("outcome") for kind in kinds):
-        return "outcome unit"
-    return "other unit"
 
 
 # --- the outbox ---------------------------------------------------------------------------

@@ -65,9 +65,9 @@ from bench.population import (  # noqa: E402
     Workspace,
     due_ids,
     fill_tickets,
-    table,
     workspace,
 )
+from bench.staff import table  # noqa: E402
 from bench.sweeps import configure_logging, terminate  # noqa: E402
 from bench.throwaway import POSTGRES_ADMIN_URL, require_loopback  # noqa: E402
 from bot.config import load_config  # noqa: E402

@@ -22,21 +22,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.staff import Staff, add_people, table  # noqa: E402
 from bench.throwaway import postgres_database  # noqa: E402
 from bot.config import Config  # noqa: E402
-from desk.clock import FixedClock  # noqa: E402
-from desk.directory import Directory  # noqa: E402
 from desk.rules import Rules  # noqa: E402
-from desk.vocabulary import Impact, Priority, Role, Status, Urgency  # noqa: E402
-from storage.database import make_engine, unit_of_work, upgrade  # noqa: E402
-from storage.models import Membership, Person, Ticket  # noqa: E402
+from desk.vocabulary import Impact, Priority, Status, Urgency  # noqa: E402
+from storage.database import make_engine, upgrade  # noqa: E402
+from storage.models import Ticket  # noqa: E402
 
 logger = logging.getLogger("bench.population")
 
@@ -44,25 +43,10 @@ CONFIG = ROOT / "config.yaml"
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 SEED = 42
 CHUNK = 5000
-EMPLOYEES = 300
-AGENTS_PER_GROUP = 3
 SWEEPS = ("sla", "pings", "reminders", "polls")
 # The tables a case writes; PostgreSQL empties them between cases (people stay).
 CASE_TABLES = ("ticket", "ticket_event", "outbox", "survey", "job_run", "kb_rating", "kb_draft")
 
-TIME_ZONES = (
-    "Europe/Berlin",
-    "Europe/London",
-    "America/New_York",
-    "America/Los_Angeles",
-    "Asia/Shanghai",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "UTC",
-)
-DEPARTMENTS = ("Sales", "Finance", "Engineering", "Marketing", "Operations", "Legal", "HR")
-FIRST_NAMES = ("Ana", "Ben", "Chloe", "Dev", "Emre", "Fatima", "Goran", "Hana", "Ivan", "Jun")
-LAST_NAMES = ("Alvarez", "Brown", "Costa", "Dubois", "Eze", "Fischer", "Gupta", "Haddad", "Ito")
 PRIORITY_WEIGHTS = {Priority.P1: 2, Priority.P2: 13, Priority.P3: 45, Priority.P4: 40}
 
 
@@ -103,92 +87,6 @@ RESOLUTIONS = (
     "Freed disk space and moved the archive to the file share",
     "Replaced the dock's power supply",
 )
-
-
-# --- people -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Staff:
-    """Who tickets can belong to: requesters, and the agents of each support group."""
-
-    requesters: tuple[int, ...]
-    agents: dict[str, tuple[int, ...]]
-
-
-def add_people(engine: Engine, config: Config, now: datetime) -> Staff:
-    """Add config.yaml's directory, a few hundred employees and agents in every group."""
-    with unit_of_work(engine) as session:
-        Directory(session, FixedClock(now)).sync(config.directory.people)
-    rng = random.Random(SEED)  # noqa: S311  (reproducible test data, not security)
-    rows = [_employee(number, rng, now) for number in range(1, EMPLOYEES + 1)]
-    groups = sorted(config.groups)
-    rows += [_agent(group, seat, now) for group in groups for seat in range(AGENTS_PER_GROUP)]
-    with engine.begin() as connection:
-        connection.execute(insert(table(Person)), rows)
-        ids = dict(connection.execute(select(table(Person).c.email, table(Person).c.id)).all())
-        memberships = [
-            {"person_id": ids[_agent_email(group, seat)], "group_name": group}
-            for group in groups
-            for seat in range(AGENTS_PER_GROUP)
-        ]
-        connection.execute(insert(table(Membership)), memberships)
-    return load_staff(engine)
-
-
-def table(model: type[Any]) -> Table:
-    """The Core table of a SQLModel class."""
-    result: Table = model.__table__
-    return result
-
-
-def _employee(number: int, rng: random.Random, now: datetime) -> dict[str, Any]:
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    zone = rng.choice(TIME_ZONES)
-    return {
-        "email": f"{first}.{last}.{number}@example.com".lower(),
-        "name": f"{first} {last}",
-        "department": rng.choice(DEPARTMENTS),
-        "time_zone": zone,
-        "language": "zh" if zone == "Asia/Shanghai" else "en",
-        "roles": [Role.EMPLOYEE.value],
-        "active": True,
-        "on_duty": False,
-        "created_at": now - timedelta(days=400),
-        "updated_at": now - timedelta(days=400),
-    }
-
-
-def _agent_email(group: str, seat: int) -> str:
-    return f"agent.{group}.{seat}@example.com"
-
-
-def _agent(group: str, seat: int, now: datetime) -> dict[str, Any]:
-    return {
-        "email": _agent_email(group, seat),
-        "name": f"Agent {seat + 1} of {group}",
-        "department": "IT",
-        "time_zone": TIME_ZONES[seat % len(TIME_ZONES)],
-        "language": "en",
-        "roles": [Role.EMPLOYEE.value, Role.AGENT.value],
-        "active": True,
-        "on_duty": True,
-        "created_at": now - timedelta(days=400),
-        "updated_at": now - timedelta(days=400),
-    }
-
-
-def load_staff(engine: Engine) -> Staff:
-    """Read back who may request tickets and which agents each group has."""
-    person, membership = table(Person), table(Membership)
-    with engine.connect() as connection:
-        people = connection.execute(select(person.c.id, person.c.roles)).all()
-        rows = connection.execute(select(membership.c.group_name, membership.c.person_id)).all()
-    agents: dict[str, list[int]] = {}
-    for group, person_id in rows:
-        agents.setdefault(group, []).append(person_id)
-    requesters = tuple(p.id for p in people if Role.AGENT.value not in p.roles)
-    return Staff(requesters, {group: tuple(ids) for group, ids in agents.items()})
 
 
 # --- due-time templates -------------------------------------------------------------------

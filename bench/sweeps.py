@@ -77,10 +77,10 @@ from bench.population import (  # noqa: E402
     due_ids,
     fill_tickets,
     make_due,
-    table,
     workspace,
 )
 from bench.profiling import profiled  # noqa: E402
+from bench.staff import table  # noqa: E402
 from bench.throwaway import (  # noqa: E402
     POSTGRES_ADMIN_URL,
     require_loopback,
