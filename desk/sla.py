@@ -100,6 +100,15 @@ class Checkpoint:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Firing:
+    """The checkpoints a sweep fires on a ticket, and its clock's columns afterwards."""
+
+    due: list[Checkpoint]
+    sla_fired: list[str]
+    sla_check_at: datetime | None
+
+
 class ServiceLevels:
     """Computes and moves a ticket's due times; knows which checkpoints are due."""
 
@@ -155,18 +164,17 @@ class ServiceLevels:
         """Point sla_check_at at the next checkpoint not yet fired, or clear it."""
         _point_at_next(ticket, list(self.checkpoints(ticket, unfired=True)))
 
-    def fire_due(self, ticket: Ticket, now: datetime) -> list[Checkpoint]:
-        """Mark the checkpoints that have come as fired, schedule the next; return them.
+    def fire_due(self, ticket: Ticket, now: datetime) -> Firing:
+        """Return the checkpoints that have come, and the ticket's clock once they have fired.
 
         This is `due_now` and then `schedule` with the checkpoints computed once, which is
-        what a sweep over thousands of tickets spends its time on.
+        what a sweep over thousands of tickets spends its time on. The ticket is left as it
+        is: the sweep writes the new `sla_fired` and `sla_check_at` for its whole batch.
         """
         points = list(self.checkpoints(ticket, unfired=True))
         due = _due(points, ticket.sla_fired, now)
-        if due:
-            ticket.sla_fired = [*ticket.sla_fired, *(checkpoint.name for checkpoint in due)]
-        _point_at_next(ticket, points)
-        return due
+        fired = [*ticket.sla_fired, *(checkpoint.name for checkpoint in due)]
+        return Firing(due, fired, _next_at(ticket, points, fired))
 
     def checkpoints(self, ticket: Ticket, *, unfired: bool = False) -> Iterator[Checkpoint]:
         """Every checkpoint of the targets still running, in no particular order.
@@ -216,8 +224,12 @@ def _due(points: list[Checkpoint], fired: list[str], now: datetime) -> list[Chec
 
 
 def _point_at_next(ticket: Ticket, points: list[Checkpoint]) -> None:
-    pending = [point.at for point in points if point.name not in ticket.sla_fired]
-    ticket.sla_check_at = min(pending) if pending and ticket.paused_at is None else None
+    ticket.sla_check_at = _next_at(ticket, points, ticket.sla_fired)
+
+
+def _next_at(ticket: Ticket, points: list[Checkpoint], fired: list[str]) -> datetime | None:
+    pending = [point.at for point in points if point.name not in fired]
+    return min(pending) if pending and ticket.paused_at is None else None
 
 
 def _shift(

@@ -15,12 +15,26 @@ from desk.rules import Rules
 from desk.sla import Checkpoint
 from desk.tickets import TicketDesk, is_agent, summary
 from desk.vocabulary import Action, Move, Status
+from storage.bulk import TicketWrites
 from storage.models import Ticket, TicketEvent
 from storage.stores import SurveyStore
 
 logger = logging.getLogger(__name__)
 
 PINGED = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_VENDOR)
+
+# The columns each sweep reads, so that loading thousands of tickets skips the rest; what a
+# message says of a ticket (`summary`) and whom it goes to come with every sweep.
+_TOLD = ("number", "title", "priority", "status", "group_name", "requester_id", "assignee_id")
+_CLOCK = ("sla_fired", "first_response_at", "response_due_at", "resolution_due_at", "paused_at")
+READS = {
+    "sla_check_at": (*_TOLD, "sla_check_at", *_CLOCK),
+    "ping_at": (*_TOLD, "ping_at"),
+    "reminder_at": (*_TOLD, "reminder_at", "resolution"),
+    "poll_at": (*_TOLD, "poll_at"),
+    # Closing moves the ticket, which touches most of its columns: all are read.
+    "close_at": (),
+}
 
 
 @dataclass
@@ -48,6 +62,8 @@ class Sweeper:
         # address once; its messages are written together before the commit.
         self.roster = self.desk.notify.roster
         self.roster.keep_directory()
+        # Timers moved on and history rows added, written together at the end of a sweep.
+        self.writes = TicketWrites(session)
 
     def _due(self, column: str, now: datetime, limit: int) -> Sequence[Ticket]:
         """Lock the due tickets and read everyone they may concern, before changing any.
@@ -55,7 +71,7 @@ class Sweeper:
         Reading first means the queries find nothing to flush; the changes of the whole
         batch are then written together at the commit.
         """
-        tickets = self.desk.store.list_due(column, now, limit)
+        tickets = self.desk.store.list_due(column, now, limit, READS[column])
         self.roster.load(
             person_id
             for ticket in tickets
@@ -73,9 +89,12 @@ class Sweeper:
         self._read_alerted(tickets)
         result = SweepResult(due=len(tickets))
         for ticket in tickets:
-            for checkpoint in self.levels.fire_due(ticket, now):
+            firing = self.levels.fire_due(ticket, now)
+            for checkpoint in firing.due:
                 self._fire(ticket, checkpoint)
                 result.acted += 1
+            self.writes.set(ticket, sla_fired=firing.sla_fired, sla_check_at=firing.sla_check_at)
+        self.writes.write()
         return result
 
     def _read_alerted(self, tickets: Sequence[Ticket]) -> None:
@@ -101,14 +120,10 @@ class Sweeper:
             return
         if checkpoint.kind == "breach":
             note = f"{checkpoint.target} target missed"
-            self.desk.record(
-                ticket,
-                None,
-                Action.SLA,
-                field=checkpoint.target,
-                note=note,
-                public=False,
-                flush=False,
+            self.writes.add_event(
+                self.desk.history_row(
+                    ticket, None, Action.SLA, field=checkpoint.target, note=note, public=False
+                )
             )
             self._tell_leads(ticket, key, context)
             return
@@ -133,17 +148,18 @@ class Sweeper:
         for ticket in tickets:
             if self._ping(ticket, now):
                 result.acted += 1
+        self.writes.write()
         return result
 
     def _ping(self, ticket: Ticket, now: datetime) -> bool:
         due = ticket.ping_at or now
         requester = self.roster.get(ticket.requester_id)
         if ticket.status not in PINGED or requester is None:
-            ticket.ping_at = None
+            self.writes.set(ticket, ping_at=None)
             return False
         moment = self.desk.timers.ping_moment(requester, ticket, now)
         if moment > now:
-            ticket.ping_at = moment
+            self.writes.set(ticket, ping_at=moment)
             return False
 
         key = f"ping:{ticket.number}:{int(due.timestamp())}"
@@ -151,7 +167,7 @@ class Sweeper:
         context = {**summary(ticket), "holder": holder}
         self.desk.notify.person(requester, "notify/progress", key, context)
         self.desk.tell_assignee(ticket, "notify/nudge", key, context)
-        ticket.ping_at = self.desk.rules.followups.next_ping(ticket, now)
+        self.writes.set(ticket, ping_at=self.desk.rules.followups.next_ping(ticket, now))
         return True
 
     def reminders(self, limit: int) -> SweepResult:
@@ -161,6 +177,7 @@ class Sweeper:
         for ticket in self._due("reminder_at", now, limit):
             result.due += 1
             result.acted += self._remind(ticket)
+        self.writes.write()
 
         closing = self._due("close_at", now, limit)
         result.due += len(closing)
@@ -176,7 +193,7 @@ class Sweeper:
 
     def _remind(self, ticket: Ticket) -> int:
         due = ticket.reminder_at
-        ticket.reminder_at = None
+        self.writes.set(ticket, reminder_at=None)
         if ticket.status != Status.RESOLVED or due is None:
             return 0
         key = f"remind:{ticket.number}:{int(due.timestamp())}"
@@ -204,7 +221,7 @@ class Sweeper:
         polled = self.surveys.list_polled(ticket.id or 0 for ticket in tickets)
         asked: list[tuple[int, int]] = []
         for ticket in tickets:
-            ticket.poll_at = None
+            self.writes.set(ticket, poll_at=None)
             if ticket.status != Status.CLOSED or ticket.id in polled:
                 continue
             polled.add(ticket.id or 0)
@@ -213,5 +230,6 @@ class Sweeper:
             key = f"poll:{ticket.number}"
             self.desk.tell_requester(ticket, "notify/poll", key, summary(ticket), buttons)
 
+        self.writes.write()
         self.surveys.add_asked(asked, now)
         return SweepResult(due=len(tickets), acted=len(asked))

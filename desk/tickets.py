@@ -366,18 +366,43 @@ class TicketDesk:
         flush: bool = True,
     ) -> TicketEvent:
         """Add an event to the ticket's history; without `flush` it is written later."""
-        event = TicketEvent(
-            ticket_id=_id(ticket),
-            actor_id=actor.id if actor else None,
-            action=action,
+        row = self.history_row(
+            ticket,
+            actor,
+            action,
             field=field,
             before=before,
             after=after,
             note=note,
             public=public,
-            at=self.clock.now(),
         )
+        event = TicketEvent(**row)
         return self.store.add_event(event) if flush else self.store.stage_event(event)
+
+    def history_row(
+        self,
+        ticket: Ticket,
+        actor: Person | None,
+        action: Action,
+        *,
+        field: str | None = None,
+        before: Any = None,
+        after: Any = None,
+        note: str | None = None,
+        public: bool = True,
+    ) -> dict[str, Any]:
+        """Return the columns of a history row, for `record` or for a sweep's bulk writes."""
+        return {
+            "ticket_id": _id(ticket),
+            "actor_id": actor.id if actor else None,
+            "action": action,
+            "field": field,
+            "before": before,
+            "after": after,
+            "note": note,
+            "public": public,
+            "at": self.clock.now(),
+        }
 
 
 def articles_for_agents(kb: KnowledgeBase, symptom: str) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -223,11 +224,14 @@ class TicketStore:
         self.session.refresh(ticket)
         return ticket
 
-    def list_due(self, column: str, now: datetime, limit: int) -> Sequence[Ticket]:
+    def list_due(
+        self, column: str, now: datetime, limit: int, only: Sequence[str] = ()
+    ) -> Sequence[Ticket]:
         """Return tickets whose timer in `column` has come, earliest first, locked for this sweep.
 
         On PostgreSQL the rows are locked with SKIP LOCKED, so two processes sweeping at once
-        take different tickets; SQLite has a single writer and needs no row locks.
+        take different tickets; SQLite has a single writer and needs no row locks. With `only`,
+        just those columns are read, and touching any other raises instead of querying again.
         """
         due = col(getattr(Ticket, column))
         statement = (
@@ -237,6 +241,9 @@ class TicketStore:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if only:
+            loaded = [getattr(Ticket, name) for name in only]
+            statement = statement.options(load_only(*loaded, raiseload=True))
         return self.session.exec(statement).all()
 
     def list_queue(self, groups: Iterable[str], statuses: Iterable[str]) -> Sequence[Ticket]:

@@ -136,12 +136,15 @@ def test_fire_due_is_due_now_then_schedule(priority: Priority, responded: bool) 
         expected = levels.due_now(ticket, now)
         fired = [*ticket.sla_fired, *(checkpoint.name for checkpoint in expected)]
 
-        assert levels.fire_due(ticket, now) == expected
+        before = (list(ticket.sla_fired), ticket.sla_check_at)
+        firing = levels.fire_due(ticket, now)
 
-        assert ticket.sla_fired == fired
-        check_at = ticket.sla_check_at
+        assert firing.due == expected
+        assert firing.sla_fired == fired
+        assert (ticket.sla_fired, ticket.sla_check_at) == before
+        ticket.sla_fired = firing.sla_fired
         levels.schedule(ticket)
-        assert check_at == ticket.sla_check_at
+        assert firing.sla_check_at == ticket.sla_check_at
         assert levels.due_now(ticket, now) == []
 
 

@@ -187,6 +187,26 @@ def test_reminders_then_auto_close_keyed_by_the_closing_event(
     assert [number for number, _ in events] == numbers
 
 
+def test_a_ticket_due_for_its_reminder_and_its_closing_gets_both_in_one_sweep(
+    helpdesk: Helpdesk, clock: FixedClock
+) -> None:
+    # The sweeper was down for a week: the reminder and the closing have both come.
+    numbers = _open(helpdesk, 2, P3)
+    _move(helpdesk, numbers, Move.TRIAGE, Move.START, Move.RESOLVE)
+    clock.advance(timedelta(days=7))
+
+    swept = _sweep(helpdesk, Sweeper.reminders)
+    again = _sweep(helpdesk, Sweeper.reminders)
+
+    with Session(helpdesk.engine) as session:
+        tickets = session.exec(select(Ticket).order_by(col(Ticket.id))).all()
+        timers = [(t.status, t.reminder_at, t.close_at, t.resolution) for t in tickets]
+    assert (swept, again) == ("4 due, 4 acted on", "0 due, 0 acted on")
+    assert timers == [(Status.CLOSED, None, None, None)] * 2
+    assert _addresses(helpdesk, "notify/confirm_reminder") == [ALEX, ALEX]
+    assert _addresses(helpdesk, "notify/auto_closed") == [ALEX, ALEX]
+
+
 def _close_for_polling(helpdesk: Helpdesk, numbers: list[str]) -> None:
     """Close the tickets with their polls due now, as a sampled closing leaves them."""
     with unit_of_work(helpdesk.engine) as session:

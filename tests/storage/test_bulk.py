@@ -1,0 +1,149 @@
+"""A sweep's bulk writes: timers and history rows held, then written one statement per shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidRequestError
+from sqlmodel import Session, col, select
+
+from storage.bulk import TicketWrites
+from storage.database import unit_of_work
+from storage.models import Person, Ticket, TicketEvent
+from storage.stores import PersonStore, TicketStore
+
+NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+def _tickets(engine: Engine, count: int) -> list[int]:
+    with unit_of_work(engine) as session:
+        alex = PersonStore(session).add(
+            Person(email="alex@example.com", name="Alex", created_at=NOW, updated_at=NOW)
+        )
+        tickets = [
+            Ticket(
+                number=f"IT-{n}",
+                requester_id=alex.id or 0,
+                title=f"Problem {n}",
+                impact="just_me",
+                urgency="annoying",
+                priority="P4",
+                status="new",
+                created_at=NOW,
+                updated_at=NOW,
+                ping_at=NOW,
+                poll_at=NOW,
+            )
+            for n in range(1, count + 1)
+        ]
+        session.add_all(tickets)
+        session.flush()
+        return [ticket.id or 0 for ticket in tickets]
+
+
+@contextmanager
+def _counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(maxsplit=1)[0])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _history(ticket_id: int, note: str) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket_id,
+        "actor_id": None,
+        "action": "sla",
+        "field": "resolution",
+        "before": None,
+        "after": None,
+        "note": note,
+        "public": False,
+        "at": NOW,
+    }
+
+
+def test_held_changes_go_out_in_one_statement_per_shape_and_leave_tickets_clean(
+    engine: Engine,
+) -> None:
+    ids = _tickets(engine, 4)
+    later = NOW + timedelta(hours=1)
+
+    with unit_of_work(engine) as session:
+        tickets = session.exec(select(Ticket).order_by(col(Ticket.id))).all()
+        writes = TicketWrites(session)
+        for ticket in tickets[:3]:
+            writes.set(ticket, ping_at=later)
+        writes.set(tickets[3], ping_at=None, poll_at=None)
+        writes.add_event(_history(ids[0], "resolution target missed"))
+        writes.add_event(_history(ids[1], "resolution target missed"))
+        # The loaded tickets read as changed, yet the session has nothing to write for them.
+        assert [ticket.ping_at for ticket in tickets] == [later, later, later, None]
+        assert not session.dirty
+        with _counting(engine) as written:
+            writes.write()
+        with _counting(engine) as again:
+            writes.write()
+
+    assert written == ["UPDATE", "UPDATE", "INSERT"]
+    assert again == []
+    with Session(engine) as session:
+        rows = session.exec(select(Ticket).order_by(col(Ticket.id))).all()
+        events = session.exec(select(TicketEvent).order_by(col(TicketEvent.id))).all()
+    assert [(row.ping_at, row.poll_at) for row in rows] == [
+        (later, NOW),
+        (later, NOW),
+        (later, NOW),
+        (None, None),
+    ]
+    assert [(e.ticket_id, e.note, e.public) for e in events] == [
+        (ids[0], "resolution target missed", False),
+        (ids[1], "resolution target missed", False),
+    ]
+
+
+def test_held_changes_vanish_with_a_rollback(engine: Engine) -> None:
+    _tickets(engine, 1)
+
+    def sweep_failing_after_its_writes() -> None:
+        with unit_of_work(engine) as session:
+            ticket = session.exec(select(Ticket)).one()
+            writes = TicketWrites(session)
+            writes.set(ticket, ping_at=None)
+            writes.write()
+            raise RuntimeError("the sweep failed after writing")
+
+    with pytest.raises(RuntimeError):
+        sweep_failing_after_its_writes()
+
+    with Session(engine) as session:
+        assert session.exec(select(Ticket.ping_at)).one() == NOW
+
+
+def test_a_ticket_not_yet_saved_cannot_be_changed_in_bulk(engine: Engine) -> None:
+    with Session(engine) as session:
+        writes = TicketWrites(session)
+        with pytest.raises(ValueError, match="already in the table"):
+            writes.set(Ticket(title="new", impact="x", urgency="y", priority="P4"), ping_at=NOW)
+
+
+def test_due_tickets_read_with_some_columns_refuse_the_others(engine: Engine) -> None:
+    _tickets(engine, 2)
+
+    with Session(engine) as session:
+        due = TicketStore(session).list_due("ping_at", NOW, 10, ("number", "ping_at"))
+        assert [ticket.number for ticket in due] == ["IT-1", "IT-2"]
+        with pytest.raises(InvalidRequestError, match="title"):
+            _ = due[0].title
