@@ -16,7 +16,7 @@ from desk.sla import Checkpoint
 from desk.tickets import TicketDesk, is_agent, summary
 from desk.vocabulary import Action, Move, Status
 from storage.bulk import TicketWrites
-from storage.models import Ticket, TicketEvent
+from storage.models import Ticket
 from storage.stores import SurveyStore
 
 logger = logging.getLogger(__name__)
@@ -182,13 +182,9 @@ class Sweeper:
         closing = self._due("close_at", now, limit)
         result.due += len(closing)
         self.desk.timers.expect_closing(ticket.requester_id for ticket in closing)
-        closed = [(ticket, event) for ticket in closing if (event := self._auto_close(ticket))]
-        # The messages' keys name the closing events, which get their ids here, all at once.
-        self.session.flush()
-        for ticket, event in closed:
-            key = f"autoclosed:{ticket.number}:{event.id}"
-            self.desk.tell_requester(ticket, "notify/auto_closed", key, summary(ticket))
-        result.acted += len(closed)
+        for ticket in closing:
+            result.acted += self._auto_close(ticket)
+        self.writes.write()
         return result
 
     def _remind(self, ticket: Ticket) -> int:
@@ -205,14 +201,17 @@ class Sweeper:
         self.desk.tell_requester(ticket, "notify/confirm_reminder", key, context, buttons)
         return 1
 
-    def _auto_close(self, ticket: Ticket) -> TicketEvent | None:
+    def _auto_close(self, ticket: Ticket) -> int:
+        due = ticket.close_at
         ticket.close_at = None
-        if ticket.status != Status.RESOLVED:
-            return None
+        if ticket.status != Status.RESOLVED or due is None:
+            return 0
         reason = "closed automatically, not confirmed"
-        event = self.desk.move(ticket, Move.CLOSE, None, reason, flush=False)
+        self.desk.move_in_bulk(ticket, Move.CLOSE, reason, self.writes)
         logger.info("Ticket closed automatically ticket=%s", ticket.number)
-        return event
+        key = f"autoclosed:{ticket.number}:{int(due.timestamp())}"
+        self.desk.tell_requester(ticket, "notify/auto_closed", key, summary(ticket))
+        return 1
 
     def polls(self, limit: int) -> SweepResult:
         """Ask requesters of sampled closed tickets how satisfied they were."""

@@ -30,6 +30,7 @@ from desk.vocabulary import (
     Urgency,
 )
 from kb.index import KnowledgeBase
+from storage.bulk import TicketWrites
 from storage.models import Person, Ticket, TicketEvent
 from storage.stores import PersonStore, SurveyStore, TicketStore
 
@@ -305,19 +306,36 @@ class TicketDesk:
         return event
 
     def move(
-        self,
-        ticket: Ticket,
-        move: Move,
-        actor: Person | None,
-        reason: str = "",
-        *,
-        flush: bool = True,
+        self, ticket: Ticket, move: Move, actor: Person | None, reason: str = ""
     ) -> TicketEvent:
-        """Move a ticket to its next state and record it, or raise IllegalTransition.
+        """Move a ticket to its next state and record it, or raise IllegalTransition."""
+        before, after = self._change_status(ticket, move)
+        return self.record(
+            ticket,
+            actor,
+            Action.STATUS,
+            field="status",
+            before=before.value,
+            after=after.value,
+            note=reason or None,
+        )
 
-        Without `flush` the event gets its id at the session's next flush, so a sweep moving
-        hundreds of tickets writes their events in one statement.
-        """
+    def move_in_bulk(self, ticket: Ticket, move: Move, reason: str, writes: TicketWrites) -> None:
+        """Move a ticket as the desk does on its own, for a sweep: its history row is held by
+        the sweep's bulk writes instead of becoming an event object of its own."""
+        before, after = self._change_status(ticket, move)
+        row = self.history_row(
+            ticket,
+            None,
+            Action.STATUS,
+            field="status",
+            before=before.value,
+            after=after.value,
+            note=reason,
+        )
+        writes.add_event(row)
+
+    def _change_status(self, ticket: Ticket, move: Move) -> tuple[Status, Status]:
         before = Status(ticket.status)
         after = target_of(ticket.number, before, move)
         now = self.clock.now()
@@ -328,18 +346,8 @@ class TicketDesk:
         if after is Status.CLOSED:
             ticket.closed_at = now
         self.timers.moved(ticket, before, after, now)
-        event = self.record(
-            ticket,
-            actor,
-            Action.STATUS,
-            field="status",
-            before=before.value,
-            after=after.value,
-            note=reason or None,
-            flush=flush,
-        )
         logger.info("Ticket moved ticket=%s move=%s status=%s", ticket.number, move, after)
-        return event
+        return before, after
 
     def history(
         self, ticket: Ticket, *, public_only: bool, limit: int | None = None
@@ -363,9 +371,8 @@ class TicketDesk:
         after: Any = None,
         note: str | None = None,
         public: bool = True,
-        flush: bool = True,
     ) -> TicketEvent:
-        """Add an event to the ticket's history; without `flush` it is written later."""
+        """Add an event to the ticket's history, written at once so that it has its id."""
         row = self.history_row(
             ticket,
             actor,
@@ -377,7 +384,7 @@ class TicketDesk:
             public=public,
         )
         event = TicketEvent(**row)
-        return self.store.add_event(event) if flush else self.store.stage_event(event)
+        return self.store.add_event(event)
 
     def history_row(
         self,

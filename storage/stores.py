@@ -298,11 +298,6 @@ class TicketStore:
         self.session.flush()
         return event
 
-    def stage_event(self, event: TicketEvent) -> TicketEvent:
-        """Add an event written with the session's next flush, in one statement with others."""
-        self.session.add(event)
-        return event
-
     def list_events(
         self, ticket_id: int, *, public_only: bool = False, limit: int | None = None
     ) -> Sequence[TicketEvent]:

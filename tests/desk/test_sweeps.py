@@ -154,11 +154,13 @@ def test_a_breach_is_recorded_and_told_to_the_leads_then_management(
     assert ticket.sla_fired == ["response:warn:75", "response:breach", "response:management"]
 
 
-def test_reminders_then_auto_close_keyed_by_the_closing_event(
+def test_reminders_then_auto_close_keyed_by_the_closing_moment(
     helpdesk: Helpdesk, clock: FixedClock
 ) -> None:
     numbers = _open(helpdesk, 2, P3)
     _move(helpdesk, numbers, Move.TRIAGE, Move.START, Move.RESOLVE)
+    with Session(helpdesk.engine) as session:
+        closing = session.exec(select(Ticket.number, Ticket.close_at)).all()
     clock.advance(timedelta(days=1))
     reminded = _sweep(helpdesk, Sweeper.reminders)
     clock.advance(timedelta(days=5))
@@ -169,12 +171,11 @@ def test_reminders_then_auto_close_keyed_by_the_closing_event(
     alex = _person_id(helpdesk, ALEX)
     with Session(helpdesk.engine) as session:
         moves = session.exec(
-            select(Ticket.number, TicketEvent.id, TicketEvent.after)
+            select(Ticket.number, TicketEvent.actor_id, TicketEvent.note, TicketEvent.after)
             .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
             .where(TicketEvent.field == "status")
             .order_by(col(TicketEvent.id))
         ).all()
-    events = [(number, event_id) for number, event_id, after in moves if after == Status.CLOSED]
     assert (reminded, closed, again) == (
         "2 due, 2 acted on",
         "2 due, 2 acted on",
@@ -182,9 +183,13 @@ def test_reminders_then_auto_close_keyed_by_the_closing_event(
     )
     assert _addresses(helpdesk, "notify/confirm_reminder") == [ALEX, ALEX]
     assert _queued(helpdesk, "notify/auto_closed") == [
-        (f"autoclosed:{number}:{event_id}:{alex}", ALEX) for number, event_id in events
+        (f"autoclosed:{number}:{int(at.timestamp())}:{alex}", ALEX)
+        for number, at in closing
+        if at is not None
     ]
-    assert [number for number, _ in events] == numbers
+    assert [tuple(row[:3]) for row in moves if row[3] == Status.CLOSED] == [
+        (number, None, "closed automatically, not confirmed") for number in numbers
+    ]
 
 
 def test_a_ticket_due_for_its_reminder_and_its_closing_gets_both_in_one_sweep(
