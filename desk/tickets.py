@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlmodel import Session
 
@@ -42,6 +42,16 @@ AGENT_ARTICLES = 3
 # Sentences end with Western or full-width Chinese punctuation, or a line break.
 _SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s*|\n")
 _NUMBER = re.compile(r"^#?\s*(?:([A-Za-z][A-Za-z0-9]*?)\s*-?\s*)?(\d{1,9})$")
+
+
+class HistoryDetails(TypedDict, total=False):
+    """What a history row says besides its ticket, actor and action; all may be left out."""
+
+    field: str | None
+    before: Any
+    after: Any
+    note: str | None
+    public: bool
 
 
 @dataclass(frozen=True)
@@ -309,33 +319,16 @@ class TicketDesk:
         self, ticket: Ticket, move: Move, actor: Person | None, reason: str = ""
     ) -> TicketEvent:
         """Move a ticket to its next state and record it, or raise IllegalTransition."""
-        before, after = self._change_status(ticket, move)
-        return self.record(
-            ticket,
-            actor,
-            Action.STATUS,
-            field="status",
-            before=before.value,
-            after=after.value,
-            note=reason or None,
-        )
+        details = self._change_status(ticket, move, reason)
+        return self.record(ticket, actor, Action.STATUS, **details)
 
     def move_in_bulk(self, ticket: Ticket, move: Move, reason: str, writes: TicketWrites) -> None:
-        """Move a ticket as the desk does on its own, for a sweep: its history row is held by
-        the sweep's bulk writes instead of becoming an event object of its own."""
-        before, after = self._change_status(ticket, move)
-        row = self.history_row(
-            ticket,
-            None,
-            Action.STATUS,
-            field="status",
-            before=before.value,
-            after=after.value,
-            note=reason,
-        )
-        writes.add_event(row)
+        """Move a ticket as `move` does, for a sweep: its history row joins the sweep's bulk
+        writes instead of becoming an event object of its own."""
+        details = self._change_status(ticket, move, reason)
+        writes.add_event(self.history_row(ticket, None, Action.STATUS, **details))
 
-    def _change_status(self, ticket: Ticket, move: Move) -> tuple[Status, Status]:
+    def _change_status(self, ticket: Ticket, move: Move, reason: str) -> HistoryDetails:
         before = Status(ticket.status)
         after = target_of(ticket.number, before, move)
         now = self.clock.now()
@@ -347,7 +340,12 @@ class TicketDesk:
             ticket.closed_at = now
         self.timers.moved(ticket, before, after, now)
         logger.info("Ticket moved ticket=%s move=%s status=%s", ticket.number, move, after)
-        return before, after
+        return {
+            "field": "status",
+            "before": before.value,
+            "after": after.value,
+            "note": reason or None,
+        }
 
     def history(
         self, ticket: Ticket, *, public_only: bool, limit: int | None = None
@@ -365,25 +363,10 @@ class TicketDesk:
         ticket: Ticket,
         actor: Person | None,
         action: Action,
-        *,
-        field: str | None = None,
-        before: Any = None,
-        after: Any = None,
-        note: str | None = None,
-        public: bool = True,
+        **details: Unpack[HistoryDetails],
     ) -> TicketEvent:
         """Add an event to the ticket's history, written at once so that it has its id."""
-        row = self.history_row(
-            ticket,
-            actor,
-            action,
-            field=field,
-            before=before,
-            after=after,
-            note=note,
-            public=public,
-        )
-        event = TicketEvent(**row)
+        event = TicketEvent(**self.history_row(ticket, actor, action, **details))
         return self.store.add_event(event)
 
     def history_row(
@@ -391,23 +374,19 @@ class TicketDesk:
         ticket: Ticket,
         actor: Person | None,
         action: Action,
-        *,
-        field: str | None = None,
-        before: Any = None,
-        after: Any = None,
-        note: str | None = None,
-        public: bool = True,
+        **details: Unpack[HistoryDetails],
     ) -> dict[str, Any]:
         """Return the columns of a history row, for `record` or for a sweep's bulk writes."""
         return {
             "ticket_id": _id(ticket),
             "actor_id": actor.id if actor else None,
             "action": action,
-            "field": field,
-            "before": before,
-            "after": after,
-            "note": note,
-            "public": public,
+            "field": None,
+            "before": None,
+            "after": None,
+            "note": None,
+            "public": True,
+            **details,
             "at": self.clock.now(),
         }
 
