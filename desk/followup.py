@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from desk.calendar import BusinessCalendar, CalendarSettings
 from desk.sla import Minutes
 from desk.vocabulary import Priority
-from storage.models import Person, Ticket
+from storage.models import Person, Ticket, TicketView
 
 
 def _default_pings() -> dict[Priority, float]:
@@ -47,11 +47,11 @@ class FollowUps:
         # The business hours in each requester's time zone, made once per zone.
         self._local: dict[str, BusinessCalendar] = {}
 
-    def next_ping(self, ticket: Ticket, now: datetime) -> datetime:
+    def next_ping(self, ticket: TicketView, now: datetime) -> datetime:
         """Return when the requester should next hear how the ticket stands."""
         return now + timedelta(minutes=self.settings.ping_after[Priority(ticket.priority)])
 
-    def ping_window(self, requester: Person, ticket: Ticket, at: datetime) -> datetime:
+    def ping_window(self, requester: Person, ticket: TicketView, at: datetime) -> datetime:
         """Return `at`, or the requester's next working moment when it falls outside (not P1)."""
         if ticket.priority == Priority.P1:
             return at

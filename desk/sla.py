@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from desk.calendar import BusinessCalendar, CalendarSettings
 from desk.vocabulary import Priority, Status
-from storage.models import Ticket
+from storage.models import Ticket, TicketView
 
 RESPONSE = "response"
 RESOLUTION = "resolution"
@@ -118,11 +118,11 @@ class ServiceLevels:
             name: BusinessCalendar(calendar, name) for name, calendar in settings.calendars.items()
         }
 
-    def calendar_for(self, ticket: Ticket) -> BusinessCalendar:
+    def calendar_for(self, ticket: TicketView) -> BusinessCalendar:
         name = self.settings.group_calendars.get(ticket.group_name or "")
         return self.calendars[name or self.target_for(ticket).calendar]
 
-    def target_for(self, ticket: Ticket) -> Target:
+    def target_for(self, ticket: TicketView) -> Target:
         return self.settings.policies[Priority(ticket.priority)]
 
     def start(self, ticket: Ticket) -> None:
@@ -164,7 +164,7 @@ class ServiceLevels:
         """Point sla_check_at at the next checkpoint not yet fired, or clear it."""
         _point_at_next(ticket, list(self.checkpoints(ticket, unfired=True)))
 
-    def fire_due(self, ticket: Ticket, now: datetime) -> Firing:
+    def fire_due(self, ticket: TicketView, now: datetime) -> Firing:
         """Return the checkpoints that have come, and the ticket's clock once they have fired.
 
         This is `due_now` and then `schedule` with the checkpoints computed once, which is
@@ -176,7 +176,7 @@ class ServiceLevels:
         fired = [*ticket.sla_fired, *(checkpoint.name for checkpoint in due)]
         return Firing(due, fired, _next_at(ticket, points, fired))
 
-    def checkpoints(self, ticket: Ticket, *, unfired: bool = False) -> Iterator[Checkpoint]:
+    def checkpoints(self, ticket: TicketView, *, unfired: bool = False) -> Iterator[Checkpoint]:
         """Every checkpoint of the targets still running, in no particular order.
 
         With `unfired`, only those not fired yet: a fired warning's moment is not worked out.
@@ -213,7 +213,7 @@ class ServiceLevels:
             after = timedelta(minutes=self.settings.management_after)
             yield Checkpoint(f"{name}:management", name, "management", due + after)
 
-    def due_now(self, ticket: Ticket, now: datetime) -> list[Checkpoint]:
+    def due_now(self, ticket: TicketView, now: datetime) -> list[Checkpoint]:
         """Checkpoints that have come and not yet fired, earliest first."""
         return _due(list(self.checkpoints(ticket, unfired=True)), ticket.sla_fired, now)
 
@@ -227,7 +227,7 @@ def _point_at_next(ticket: Ticket, points: list[Checkpoint]) -> None:
     ticket.sla_check_at = _next_at(ticket, points, ticket.sla_fired)
 
 
-def _next_at(ticket: Ticket, points: list[Checkpoint], fired: list[str]) -> datetime | None:
+def _next_at(ticket: TicketView, points: list[Checkpoint], fired: list[str]) -> datetime | None:
     pending = [point.at for point in points if point.name not in fired]
     return min(pending) if pending and ticket.paused_at is None else None
 

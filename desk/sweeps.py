@@ -16,15 +16,16 @@ from desk.sla import Checkpoint
 from desk.tickets import TicketDesk, is_agent, summary
 from desk.vocabulary import Action, Move, Status
 from storage.bulk import TicketWrites
-from storage.models import Ticket
+from storage.models import Ticket, TicketView
 from storage.stores import SurveyStore
 
 logger = logging.getLogger(__name__)
 
 PINGED = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_VENDOR)
 
-# The columns each sweep reads, so that loading thousands of tickets skips the rest; what a
-# message says of a ticket (`summary`) and whom it goes to come with every sweep.
+# The columns of its due tickets each sweep reads, as plain rows; what a message says of a
+# ticket (`summary`) and whom it goes to come with every sweep. Closing moves a ticket, which
+# touches most of its columns, so the closing sweep reads whole `Ticket` objects instead.
 _TOLD = ("number", "title", "priority", "status", "group_name", "requester_id", "assignee_id")
 _CLOCK = ("sla_fired", "first_response_at", "response_due_at", "resolution_due_at", "paused_at")
 READS = {
@@ -32,8 +33,6 @@ READS = {
     "ping_at": (*_TOLD, "ping_at"),
     "reminder_at": (*_TOLD, "reminder_at", "resolution"),
     "poll_at": (*_TOLD, "poll_at"),
-    # Closing moves the ticket, which touches most of its columns: all are read.
-    "close_at": (),
 }
 
 
@@ -65,13 +64,19 @@ class Sweeper:
         # Timers moved on and history rows added, written together at the end of a sweep.
         self.writes = TicketWrites(session)
 
-    def _due(self, column: str, now: datetime, limit: int) -> Sequence[Ticket]:
-        """Lock the due tickets and read everyone they may concern, before changing any.
+    def _due(self, column: str, now: datetime, limit: int) -> Sequence[TicketView]:
+        """Lock the due tickets, as rows of the columns the sweep reads, and read everyone
+        they may concern."""
+        tickets = self.desk.store.list_due_rows(column, now, limit, READS[column])
+        self._read_people(tickets)
+        return tickets
+
+    def _read_people(self, tickets: Sequence[TicketView]) -> None:
+        """Read the requesters, assignees and groups of a batch, before changing anything.
 
         Reading first means the queries find nothing to flush; the changes of the whole
         batch are then written together at the commit.
         """
-        tickets = self.desk.store.list_due(column, now, limit, READS[column])
         self.roster.load(
             person_id
             for ticket in tickets
@@ -80,7 +85,6 @@ class Sweeper:
         groups = {ticket.group_name or self.teams.first_line for ticket in tickets}
         for group in sorted(groups):
             self.roster.members(group)
-        return tickets
 
     def sla(self, limit: int) -> SweepResult:
         """Fire the warnings, breaches and management alerts that have come."""
@@ -97,7 +101,7 @@ class Sweeper:
         self.writes.write()
         return result
 
-    def _read_alerted(self, tickets: Sequence[Ticket]) -> None:
+    def _read_alerted(self, tickets: Sequence[TicketView]) -> None:
         """Read the leads and managers a batch may alert, before any ticket changes."""
         if not tickets:
             return
@@ -106,7 +110,7 @@ class Sweeper:
         for email in [*self.levels.settings.management, *leads]:
             self.roster.by_email(email)
 
-    def _fire(self, ticket: Ticket, checkpoint: Checkpoint) -> None:
+    def _fire(self, ticket: TicketView, checkpoint: Checkpoint) -> None:
         key = f"sla:{ticket.number}:{checkpoint.name}"
         holder = self.desk.names_of([ticket.assignee_id]).get(ticket.assignee_id or 0, "")
         context = {
@@ -132,7 +136,7 @@ class Sweeper:
             if person is not None:
                 self.desk.notify.person(person, "notify/sla_management", key, context)
 
-    def _tell_leads(self, ticket: Ticket, key: str, context: dict[str, object]) -> None:
+    def _tell_leads(self, ticket: TicketView, key: str, context: dict[str, object]) -> None:
         group = ticket.group_name or self.teams.first_line
         leads = [self.roster.by_email(email) for email in self.teams.leads_of(group)]
         ids = [lead.id for lead in leads if lead is not None]
@@ -151,7 +155,7 @@ class Sweeper:
         self.writes.write()
         return result
 
-    def _ping(self, ticket: Ticket, now: datetime) -> bool:
+    def _ping(self, ticket: TicketView, now: datetime) -> bool:
         due = ticket.ping_at or now
         requester = self.roster.get(ticket.requester_id)
         if ticket.status not in PINGED or requester is None:
@@ -179,7 +183,8 @@ class Sweeper:
             result.acted += self._remind(ticket)
         self.writes.write()
 
-        closing = self._due("close_at", now, limit)
+        closing = self.desk.store.list_due("close_at", now, limit)
+        self._read_people(closing)
         result.due += len(closing)
         self.desk.timers.expect_closing(ticket.requester_id for ticket in closing)
         for ticket in closing:
@@ -187,7 +192,7 @@ class Sweeper:
         self.writes.write()
         return result
 
-    def _remind(self, ticket: Ticket) -> int:
+    def _remind(self, ticket: TicketView) -> int:
         due = ticket.reminder_at
         self.writes.set(ticket, reminder_at=None)
         if ticket.status != Status.RESOLVED or due is None:

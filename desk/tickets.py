@@ -31,7 +31,7 @@ from desk.vocabulary import (
 )
 from kb.index import KnowledgeBase
 from storage.bulk import TicketWrites
-from storage.models import Person, Ticket, TicketEvent
+from storage.models import Person, Ticket, TicketEvent, TicketView
 from storage.stores import PersonStore, SurveyStore, TicketStore
 
 logger = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class TicketDesk:
 
     def tell_requester(
         self,
-        ticket: Ticket,
+        ticket: TicketView,
         template: str,
         key: str,
         context: dict[str, Any],
@@ -208,7 +208,7 @@ class TicketDesk:
                 self.notify.person(person, template, key, summary(ticket))
 
     def tell_assignee(
-        self, ticket: Ticket, template: str, key: str, context: dict[str, Any]
+        self, ticket: TicketView, template: str, key: str, context: dict[str, Any]
     ) -> None:
         """Queue a message for the ticket's assignee, or for its group when nobody has it."""
         if ticket.assignee_id is not None:
@@ -371,7 +371,7 @@ class TicketDesk:
 
     def history_row(
         self,
-        ticket: Ticket,
+        ticket: TicketView,
         actor: Person | None,
         action: Action,
         **details: Unpack[HistoryDetails],
@@ -397,7 +397,7 @@ def articles_for_agents(kb: KnowledgeBase, symptom: str) -> list[dict[str, str]]
     return [{"id": hit.id, "title": hit.title} for hit in hits]
 
 
-def summary(ticket: Ticket) -> dict[str, Any]:
+def summary(ticket: TicketView) -> dict[str, Any]:
     """Return what a message about a ticket may show, as plain values fit for the outbox."""
     return {
         "number": ticket.number,
@@ -444,7 +444,7 @@ def _last_assigned(people: PersonStore, person: Person, group: str) -> tuple[dat
     return (last, _id(person))
 
 
-def _id(row: Person | Ticket) -> int:
+def _id(row: Person | TicketView) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has not been saved yet")
     return row.id

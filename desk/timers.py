@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from desk.rules import Rules
 from desk.vocabulary import Priority, Status
-from storage.models import Person, Survey, Ticket, TicketEvent
+from storage.models import Person, Survey, Ticket, TicketEvent, TicketView
 
 _ENDED = (Status.CLOSED, Status.CANCELLED)
 
@@ -115,7 +115,7 @@ class Timers:
             last_asked = self.session.exec(statement).one()
         return self.followups.should_poll(ticket, last_asked, now)
 
-    def ping_moment(self, requester: Person, ticket: Ticket, at: datetime) -> datetime:
+    def ping_moment(self, requester: Person, ticket: TicketView, at: datetime) -> datetime:
         """Move a requester's ping into their working hours, except for P1."""
         if ticket.priority == Priority.P1:
             return at

@@ -1,9 +1,10 @@
 """Changes a sweep makes to many tickets at once, written as one statement per shape of change.
 
 A sweep moves the timers of thousands of tickets and adds a history row to some of them. Left
-to the session's unit of work, every ticket is inspected attribute by attribute at the flush
-and every history row is built as a model object first; here the loaded tickets take their new
-values as if read from the table, and the rows go out in one executemany per set of columns.
+to the session's unit of work, every ticket would be a model object inspected attribute by
+attribute at the flush, and every history row a model object inserted alone on SQLite to
+learn its id. Here the sweep reads its due tickets as plain rows, says what changes, and the
+changes go out in one executemany per set of columns.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from storage.models import Ticket, TicketEvent
+from storage.models import Ticket, TicketEvent, TicketView
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ _TICKET = "ticket_id_"
 class TicketWrites:
     """Timer columns and history rows of a sweep's batch, held until `write()`.
 
-    A ticket given to `set` must not carry unflushed changes of the same columns: its loaded
-    values are replaced, so the session's own flush never sees them as changed.
+    What is given to `set` is left as it was read: a sweep reads each ticket once, and
+    whatever reads it after `write()` in the same transaction must read it again.
     """
 
     def __init__(self, session: Session) -> None:
@@ -36,10 +36,8 @@ class TicketWrites:
         self._changes: dict[int, dict[str, Any]] = {}
         self._events: list[dict[str, Any]] = []
 
-    def set(self, ticket: Ticket, **values: Any) -> None:
-        """Give the ticket new column values now; the table gets them at `write()`."""
-        for name, value in values.items():
-            set_committed_value(ticket, name, value)
+    def set(self, ticket: TicketView, **values: Any) -> None:
+        """Hold new column values for the ticket; the table gets them at `write()`."""
         if ticket.id is None:
             raise ValueError("only a ticket already in the table can be changed in bulk")
         self._changes.setdefault(ticket.id, {}).update(values)

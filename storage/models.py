@@ -7,7 +7,7 @@ owns the enums. Every time is stored as UTC and read back as an aware UTC dateti
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
@@ -120,6 +120,52 @@ class Ticket(SQLModel, table=True):
     offered_articles: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+
+
+class TicketView(Protocol):
+    """A ticket as read, never changed: a loaded `Ticket`, or a row of some of its columns.
+
+    Sweeps read thousands of due tickets as plain rows, which cost a fraction of model
+    objects; code that only reads a ticket takes this. A row lacking a column that is read
+    raises AttributeError.
+    """
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def requester_id(self) -> int: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def group_name(self) -> str | None: ...
+    @property
+    def resolution(self) -> str | None: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def response_due_at(self) -> datetime | None: ...
+    @property
+    def resolution_due_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def sla_fired(self) -> list[str]: ...
+    @property
+    def sla_check_at(self) -> datetime | None: ...
+    @property
+    def ping_at(self) -> datetime | None: ...
+    @property
+    def reminder_at(self) -> datetime | None: ...
+    @property
+    def poll_at(self) -> datetime | None: ...
 
 
 class TicketEvent(SQLModel, table=True):
