@@ -74,8 +74,8 @@ class Sweeper:
     def _read_people(self, tickets: Sequence[TicketView]) -> None:
         """Read the requesters, assignees and groups of a batch, before changing anything.
 
-        Reading first means the queries find nothing to flush; the changes of the whole
-        batch are then written together at the commit.
+        Reading first means no query of the batch waits behind a write; the batch's changes
+        go out together at the end of the sweep, its messages at the commit.
         """
         self.roster.load(
             person_id
