@@ -92,12 +92,16 @@ class SlaSettings(_Settings):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A moment the sweep must act at: a warning, a breach or an alert to management."""
+    """A moment the sweep must act at: a warning, a breach or an alert to management.
+
+    `at` is when it fires; `due` is when its target falls due, which messages name.
+    """
 
     name: str
     target: str
     kind: Literal["warn", "breach", "management"]
     at: datetime
+    due: datetime
 
 
 @dataclass(frozen=True)
@@ -206,12 +210,12 @@ class ServiceLevels:
             warning = f"{name}:warn:{round(fraction * 100)}"
             if warning not in fired:
                 left = timedelta(minutes=minutes * (1 - fraction))
-                yield Checkpoint(warning, name, "warn", _before(calendar, due, left))
+                yield Checkpoint(warning, name, "warn", _before(calendar, due, left), due)
         if f"{name}:breach" not in fired:
-            yield Checkpoint(f"{name}:breach", name, "breach", due)
+            yield Checkpoint(f"{name}:breach", name, "breach", due, due)
         if f"{name}:management" not in fired:
             after = timedelta(minutes=self.settings.management_after)
-            yield Checkpoint(f"{name}:management", name, "management", due + after)
+            yield Checkpoint(f"{name}:management", name, "management", due + after, due)
 
     def due_now(self, ticket: TicketView, now: datetime) -> list[Checkpoint]:
         """Checkpoints that have come and not yet fired, earliest first."""

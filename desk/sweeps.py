@@ -116,7 +116,7 @@ class Sweeper:
         context = {
             **summary(ticket),
             "target": checkpoint.target,
-            "due": checkpoint.at.isoformat(),
+            "due": checkpoint.due.isoformat(),
             "holder": holder,
         }
         if checkpoint.kind == "warn":

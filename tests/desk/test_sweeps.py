@@ -154,6 +154,36 @@ def test_a_breach_is_recorded_and_told_to_the_leads_then_management(
     assert ticket.sla_fired == ["response:warn:75", "response:breach", "response:management"]
 
 
+def test_warning_breach_and_management_all_name_when_the_target_falls_due(
+    managed: Helpdesk, clock: FixedClock
+) -> None:
+    _open(managed, 1, P2)
+    with Session(managed.engine) as session:
+        response_due = session.exec(select(Ticket.response_due_at)).one()
+    assert response_due is not None
+    clock.advance(timedelta(minutes=23))
+    _sweep(managed, Sweeper.sla)
+    clock.advance(timedelta(minutes=8))
+    _sweep(managed, Sweeper.sla)
+    clock.advance(timedelta(minutes=60))
+    _sweep(managed, Sweeper.sla)
+
+    with Session(managed.engine) as session:
+        told = session.exec(
+            select(OutboxMessage.template, OutboxMessage.payload)
+            .where(col(OutboxMessage.template).startswith("notify/sla_"))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    # The warning fires before the target and the alert to management after it; each says
+    # when the target itself falls due.
+    assert [(template, payload["context"]["due"]) for template, payload in told] == [
+        ("notify/sla_warning", response_due.isoformat()),
+        ("notify/sla_warning", response_due.isoformat()),
+        ("notify/sla_breach", response_due.isoformat()),
+        ("notify/sla_management", response_due.isoformat()),
+    ]
+
+
 def test_reminders_then_auto_close_keyed_by_the_closing_moment(
     helpdesk: Helpdesk, clock: FixedClock
 ) -> None:
