@@ -75,6 +75,8 @@ _FOR_REQUESTER = (
     .limit(bindparam("limit"))
 )
 
+_INSERT_SURVEY = insert(Survey.__table__)  # type: ignore[attr-defined]
+
 _CONVERSATION_TABLE = Conversation.__table__  # type: ignore[attr-defined]
 _CONVERSATION_ID = _CONVERSATION_TABLE.c.id == bindparam("conversation_id")
 _INSERT_CONVERSATION = _CONVERSATION_TABLE.insert()
@@ -350,7 +352,8 @@ class SurveyStore:
             for ticket_id, person_id in asked
         ]
         if rows:
-            self.session.execute(insert(Survey), rows)
+            # A plain statement: the unit of work's bulk insert costs more than the insert.
+            self.session.connection().execute(_INSERT_SURVEY, rows)
 
 
 class ConversationStore:
