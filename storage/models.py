@@ -127,45 +127,28 @@ class TicketView(Protocol):
 
     Sweeps read thousands of due tickets as plain rows, which cost a fraction of model
     objects; code that only reads a ticket takes this. A row lacking a column that is read
-    raises AttributeError.
+    raises AttributeError, and a row cannot be assigned to: change tickets through `Ticket`
+    or a sweep's `TicketWrites`.
     """
 
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def number(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def requester_id(self) -> int: ...
-    @property
-    def priority(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def assignee_id(self) -> int | None: ...
-    @property
-    def group_name(self) -> str | None: ...
-    @property
-    def resolution(self) -> str | None: ...
-    @property
-    def first_response_at(self) -> datetime | None: ...
-    @property
-    def response_due_at(self) -> datetime | None: ...
-    @property
-    def resolution_due_at(self) -> datetime | None: ...
-    @property
-    def paused_at(self) -> datetime | None: ...
-    @property
-    def sla_fired(self) -> list[str]: ...
-    @property
-    def sla_check_at(self) -> datetime | None: ...
-    @property
-    def ping_at(self) -> datetime | None: ...
-    @property
-    def reminder_at(self) -> datetime | None: ...
-    @property
-    def poll_at(self) -> datetime | None: ...
+    id: int | None
+    number: str
+    title: str
+    requester_id: int
+    priority: str
+    status: str
+    assignee_id: int | None
+    group_name: str | None
+    resolution: str | None
+    first_response_at: datetime | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    paused_at: datetime | None
+    sla_fired: list[str]
+    sla_check_at: datetime | None
+    ping_at: datetime | None
+    reminder_at: datetime | None
+    poll_at: datetime | None
 
 
 class TicketEvent(SQLModel, table=True):
