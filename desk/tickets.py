@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 from sqlmodel import Session
 
@@ -42,6 +42,13 @@ AGENT_ARTICLES = 3
 # Sentences end with Western or full-width Chinese punctuation, or a line break.
 _SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s*|\n")
 _NUMBER = re.compile(r"^#?\s*(?:([A-Za-z][A-Za-z0-9]*?)\s*-?\s*)?(\d{1,9})$")
+
+
+class Recorded(NamedTuple):
+    """A history row as just written: its id, for the keys of the notices about it, and when."""
+
+    id: int
+    at: datetime
 
 
 class HistoryDetails(TypedDict, total=False):
@@ -142,9 +149,7 @@ class TicketDesk:
         self._hand_out(ticket, event, articles)
         return ticket
 
-    def _hand_out(
-        self, ticket: Ticket, created: TicketEvent, articles: list[dict[str, str]]
-    ) -> None:
+    def _hand_out(self, ticket: Ticket, created: Recorded, articles: list[dict[str, str]]) -> None:
         """Assign a new ticket where its group assigns, else tell the group it is waiting."""
         group = ticket.group_name or self.teams.first_line
         agent = pick_agent(self.people, self.store, self.teams, group, self.clock.now())
@@ -171,7 +176,7 @@ class TicketDesk:
         agent: Person,
         actor: Person | None,
         articles: list[dict[str, str]] | None = None,
-    ) -> TicketEvent:
+    ) -> Recorded:
         """Give a ticket to an agent, tell them and the requester, and record it."""
         before = ticket.assignee_id
         ticket.assignee_id = agent.id
@@ -299,7 +304,7 @@ class TicketDesk:
 
     def add_comment(
         self, person: Person, ticket: Ticket, text: str, masked: tuple[str, ...] = ()
-    ) -> TicketEvent:
+    ) -> Recorded:
         """Add a requester's comment to their ticket's history."""
         if ticket.status in (Status.CLOSED, Status.CANCELLED):
             raise InvalidInput(f"{ticket.number} is {ticket.status}; it takes no more comments.")
@@ -315,9 +320,7 @@ class TicketDesk:
         logger.info("Comment added ticket=%s", ticket.number)
         return event
 
-    def move(
-        self, ticket: Ticket, move: Move, actor: Person | None, reason: str = ""
-    ) -> TicketEvent:
+    def move(self, ticket: Ticket, move: Move, actor: Person | None, reason: str = "") -> Recorded:
         """Move a ticket to its next state and record it, or raise IllegalTransition."""
         details = self._change_status(ticket, move, reason)
         return self.record(ticket, actor, Action.STATUS, **details)
@@ -364,10 +367,10 @@ class TicketDesk:
         actor: Person | None,
         action: Action,
         **details: Unpack[HistoryDetails],
-    ) -> TicketEvent:
+    ) -> Recorded:
         """Add an event to the ticket's history, written at once so that it has its id."""
-        event = TicketEvent(**self.history_row(ticket, actor, action, **details))
-        return self.store.add_event(event)
+        row = self.history_row(ticket, actor, action, **details)
+        return Recorded(self.store.add_event(row), row["at"])
 
     def history_row(
         self,
