@@ -13,15 +13,20 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session
 
 from storage.models import Ticket, TicketEvent, TicketView
+from storage.recordsets import as_documents, insert_rows, update_from_json
 
 logger = logging.getLogger(__name__)
 
+_TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
+_EVENTS: Table = TicketEvent.__table__  # type: ignore[attr-defined]
+
 # The parameter that names a ticket in the UPDATE; column names are taken by SET.
 _TICKET = "ticket_id_"
+_UPDATE_BY_ID = update(_TICKETS).where(_TICKETS.c.id == bindparam(_TICKET))
 
 
 class TicketWrites:
@@ -48,18 +53,19 @@ class TicketWrites:
 
     def write(self) -> None:
         """Send the held changes: one UPDATE per set of changed columns, one INSERT of events."""
-        tickets: Table = Ticket.__table__  # type: ignore[attr-defined]
+        connection = self.session.connection()
+        on_postgresql = connection.dialect.name == "postgresql"
+        key = "id" if on_postgresql else _TICKET
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for ticket_id, values in self._changes.items():
-            shapes[tuple(sorted(values))].append({_TICKET: ticket_id, **values})
-        connection = self.session.connection()
-        # The SET clause is made from the rows' keys that name columns.
-        statement = update(tickets).where(tickets.c.id == bindparam(_TICKET))
-        for rows in shapes.values():
-            connection.execute(statement, rows)
-        if self._events:
-            events: Table = TicketEvent.__table__  # type: ignore[attr-defined]
-            connection.execute(insert(events), self._events)
+            shapes[tuple(sorted(values))].append({key: ticket_id, **values})
+        for columns, rows in shapes.items():
+            if on_postgresql:
+                statement = update_from_json(_TICKETS, columns)
+                connection.execute(statement, as_documents(_TICKETS, ("id", *columns), rows))
+            else:
+                connection.execute(_UPDATE_BY_ID, rows)
+        insert_rows(connection, _EVENTS, self._events)
         logger.debug(
             "Sweep changes written tickets=%d events=%d", len(self._changes), len(self._events)
         )

@@ -11,6 +11,7 @@ import hashlib
 import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypedDict
 
 from sqlalchemy import String, Table, cast, event, func, update
@@ -21,6 +22,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, Person
+from storage.recordsets import as_documents, insert_from_json
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ DELIVERY_FAILED_TEMPLATE = "notify/delivery_failed"
 _KEY_LENGTH = 200
 _ERROR_LENGTH = 1000
 _CLAIM_TRIES = 3
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Where a session keeps the messages it queued and has not written yet, by key.
 _QUEUED = "outbox.queued"
 
@@ -52,6 +55,9 @@ class QueuedMessage(TypedDict):
     payload: dict[str, Any]
     due_at: datetime
     created_at: datetime
+
+
+_QUEUED_COLUMNS = tuple(QueuedMessage.__annotations__)
 
 
 def queue(session: Session, message: QueuedMessage) -> None:
@@ -74,9 +80,20 @@ def write_queued(session: OrmSession) -> int:
     rows = list(queued.values())
     queued.clear()
     connection = session.connection()
-    connection.execute(_insert_new_keys(connection.dialect.name), rows)
+    if connection.dialect.name == "postgresql":
+        documents = as_documents(_OUTBOX, _QUEUED_COLUMNS, rows)
+        connection.execute(_insert_documents_new_keys(), documents)
+    else:
+        connection.execute(_insert_new_keys(connection.dialect.name), rows)
     logger.debug("Queued messages written count=%s", len(rows))
     return len(rows)
+
+
+@cache
+def _insert_documents_new_keys() -> Insert:
+    """On PostgreSQL: the rows as one JSON document, in one INSERT that skips known keys."""
+    statement = insert_from_json(_OUTBOX, _QUEUED_COLUMNS)
+    return statement.on_conflict_do_nothing(index_elements=["key"])
 
 
 def _insert_new_keys(dialect: str) -> Insert:

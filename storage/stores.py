@@ -38,6 +38,7 @@ from storage.models import (
     TicketEvent,
 )
 from storage.outbox import QueuedMessage, queue
+from storage.recordsets import insert_rows
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ _FOR_REQUESTER = (
     .limit(bindparam("limit"))
 )
 
-_INSERT_SURVEY = insert(Survey.__table__)  # type: ignore[attr-defined]
+_SURVEY_TABLE: Table = Survey.__table__  # type: ignore[attr-defined]
 
 _EVENT_TABLE: Table = TicketEvent.__table__  # type: ignore[attr-defined]
 _INSERT_EVENT = insert(_EVENT_TABLE).returning(_EVENT_TABLE.c.id)
@@ -407,9 +408,8 @@ class SurveyStore:
             {"ticket_id": ticket_id, "person_id": person_id, "asked_at": at}
             for ticket_id, person_id in asked
         ]
-        if rows:
-            # A plain statement: the unit of work's bulk insert costs more than the insert.
-            self.session.connection().execute(_INSERT_SURVEY, rows)
+        # A plain statement: the unit of work's bulk insert costs more than the insert.
+        insert_rows(self.session.connection(), _SURVEY_TABLE, rows)
 
 
 class ConversationStore:

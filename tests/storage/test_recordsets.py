@@ -1,0 +1,111 @@
+"""Rows written as one JSON document on PostgreSQL, and the same rows on SQLite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import StatementError
+
+from storage.database import unit_of_work
+from storage.models import Person, Ticket, TicketEvent
+from storage.recordsets import as_documents, insert_rows, update_from_json
+from storage.stores import PersonStore
+
+NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+EVENTS: Table = TicketEvent.__table__  # type: ignore[attr-defined]
+TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
+
+
+def _ticket(engine: Engine) -> int:
+    with unit_of_work(engine) as session:
+        alex = PersonStore(session).add(
+            Person(email="alex@example.com", name="Alex", created_at=NOW, updated_at=NOW)
+        )
+        ticket = Ticket(
+            number="IT-1",
+            requester_id=alex.id or 0,
+            title="VPN drops",
+            impact="just_me",
+            urgency="annoying",
+            priority="P4",
+            status="new",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(ticket)
+        session.flush()
+        return ticket.id or 0
+
+
+def _event(ticket_id: int, note: str, **values: object) -> dict[str, object]:
+    return {
+        "ticket_id": ticket_id,
+        "actor_id": None,
+        "action": "comment",
+        "field": None,
+        "before": None,
+        "after": None,
+        "note": note,
+        "public": True,
+        "at": NOW,
+        **values,
+    }
+
+
+def test_rows_come_back_as_they_were_given(engine: Engine) -> None:
+    ticket_id = _ticket(engine)
+    awkward = 'It\'s "quoted", a \\ backslash, ünïcödé, 中文, {braces} and a\nnew line'
+    eastern = datetime(2026, 12, 4, 4, 30, tzinfo=timezone(timedelta(hours=-5)))
+    rows = [
+        _event(ticket_id, awkward, after={"list": [1, "two"], "text": awkward}),
+        _event(ticket_id, "second", at=eastern, before=["a", "b"], public=False),
+        {**_event(ticket_id, ""), "note": None},
+    ]
+
+    with unit_of_work(engine) as session:
+        insert_rows(session.connection(), EVENTS, rows)
+
+    with unit_of_work(engine) as session:
+        stored = session.connection().execute(select(EVENTS).order_by(EVENTS.c.id)).all()
+    assert [row.note for row in stored] == [awkward, "second", None]
+    assert [row.after for row in stored] == [{"list": [1, "two"], "text": awkward}, None, None]
+    assert [row.before for row in stored] == [None, ["a", "b"], None]
+    assert [row.at for row in stored] == [NOW, datetime(2026, 12, 4, 9, 30, tzinfo=UTC), NOW]
+    assert [row.public for row in stored] == [True, False, True]
+
+
+def test_no_rows_send_nothing(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        insert_rows(session.connection(), EVENTS, [])
+        assert session.connection().execute(select(EVENTS)).all() == []
+
+
+def test_a_time_without_a_zone_is_refused(engine: Engine) -> None:
+    ticket_id = _ticket(engine)
+    naive = _event(ticket_id, "naive", at=datetime(2026, 12, 4, 9, 30))
+
+    # SQLite's executemany reports it wrapped in the statement's error.
+    refused = (ValueError, StatementError)
+    with pytest.raises(refused, match="naive datetime"), unit_of_work(engine) as session:
+        insert_rows(session.connection(), EVENTS, [naive])
+
+
+def test_an_update_from_a_document_changes_only_the_named_tickets(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the document UPDATE is PostgreSQL's; SQLite uses an executemany")
+    first = _ticket(engine)
+    later = NOW + timedelta(hours=2)
+    columns = ("ping_at", "sla_fired")
+
+    with unit_of_work(engine) as session:
+        documents = as_documents(
+            TICKETS, ("id", *columns), [{"id": first, "ping_at": later, "sla_fired": ["x"]}]
+        )
+        session.connection().execute(update_from_json(TICKETS, columns), documents)
+
+    with unit_of_work(engine) as session:
+        stored = session.connection().execute(select(TICKETS)).one()
+    assert (stored.ping_at, stored.sla_fired, stored.title) == (later, ["x"], "VPN drops")
