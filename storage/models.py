@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -39,8 +39,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def _time(*, index: bool = False, nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+# The timers a sweep looks for due tickets by. Their indexes hold only the tickets whose timer
+# is set: a sweep asks for set values alone, and a ticket whose timer is empty, as most are,
+# costs no index entry when it is written.
+TIMERS = ("sla_check_at", "ping_at", "reminder_at", "close_at", "poll_at")
+
+
+def _timer_index(name: str) -> Index:
+    where = text(f"{name} IS NOT NULL")
+    return Index(f"ix_ticket_{name}", name, postgresql_where=where, sqlite_where=where)
+
+
+def _time() -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class Person(SQLModel, table=True):
@@ -82,7 +93,10 @@ class Identity(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     """One reported problem, from intake to closure."""
 
-    __table_args__ = (Index("ix_ticket_requester_status", "requester_id", "status"),)
+    __table_args__ = (
+        Index("ix_ticket_requester_status", "requester_id", "status"),
+        *(_timer_index(name) for name in TIMERS),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(default="", max_length=32, unique=True, index=True)
@@ -96,7 +110,7 @@ class Ticket(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=64)
     impact: str = Field(max_length=32)
     urgency: str = Field(max_length=32)
-    priority: str = Field(max_length=8, index=True)
+    priority: str = Field(max_length=8)
     status: str = Field(max_length=32, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     group_name: str | None = Field(default=None, max_length=64, index=True)
@@ -109,13 +123,13 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = _time()
     closed_at: datetime | None = _time()
     # Timers: each is the next moment a sweep must look at the ticket, or empty.
-    response_due_at: datetime | None = _time(index=True)
-    resolution_due_at: datetime | None = _time(index=True)
-    sla_check_at: datetime | None = _time(index=True)
-    ping_at: datetime | None = _time(index=True)
-    reminder_at: datetime | None = _time(index=True)
-    close_at: datetime | None = _time(index=True)
-    poll_at: datetime | None = _time(index=True)
+    response_due_at: datetime | None = _time()
+    resolution_due_at: datetime | None = _time()
+    sla_check_at: datetime | None = _time()
+    ping_at: datetime | None = _time()
+    reminder_at: datetime | None = _time()
+    close_at: datetime | None = _time()
+    poll_at: datetime | None = _time()
     # While the clock is paused (waiting on the requester): since when.
     paused_at: datetime | None = _time()
     # Service-level events already fired, such as "response:warn:75" or "resolution:breach".

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.database import unit_of_work
-from storage.models import Person, Ticket, TicketEvent
-from storage.stores import PersonStore, TicketStore
+from storage.models import TIMERS, Person, Ticket, TicketEvent
+from storage.stores import PersonStore, TicketStore, _due
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 
@@ -158,3 +158,26 @@ def test_a_history_row_is_written_at_once_and_pending_changes_still_land(
         assert session.exec(select(Ticket.status)).one() == "in_progress"
         stored = session.exec(select(TicketEvent)).one()
         assert (stored.id, stored.after) == (event_id, "in_progress")
+
+
+@pytest.mark.parametrize("timer", TIMERS)
+def test_a_sweep_finds_its_due_tickets_through_the_timer_index(engine: Engine, timer: str) -> None:
+    requester = _requester(engine)
+    with unit_of_work(engine) as session:
+        store = TicketStore(session)
+        for n in range(20):
+            store.add(_ticket(requester, f"Problem {n}"), "IT")
+
+    with unit_of_work(engine) as session:
+        query = _due(select(Ticket.id), timer, NOW, 500)
+        compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        connection = session.connection()
+        if engine.dialect.name == "postgresql":
+            # A table this small is read whole unless that is ruled out.
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = connection.execute(text(f"EXPLAIN {compiled}")).scalars().all()
+        else:
+            rows = connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+            plan = [row[-1] for row in rows]
+
+    assert any(f"ix_ticket_{timer}" in line for line in plan), plan
