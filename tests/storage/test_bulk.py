@@ -2,62 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.bulk import TicketWrites
 from storage.database import unit_of_work
-from storage.models import Person, Ticket, TicketEvent
-from storage.stores import PersonStore, TicketStore
+from storage.models import Ticket, TicketEvent
+from storage.stores import TicketStore
+from tests.storage.shared import add_requester, counting_statements, new_ticket
 
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 
 
 def _tickets(engine: Engine, count: int) -> list[int]:
+    requester = add_requester(engine, NOW)
     with unit_of_work(engine) as session:
-        alex = PersonStore(session).add(
-            Person(email="alex@example.com", name="Alex", created_at=NOW, updated_at=NOW)
-        )
         tickets = [
-            Ticket(
-                number=f"IT-{n}",
-                requester_id=alex.id or 0,
-                title=f"Problem {n}",
-                impact="just_me",
-                urgency="annoying",
-                priority="P4",
-                status="new",
-                created_at=NOW,
-                updated_at=NOW,
-                ping_at=NOW,
-                poll_at=NOW,
+            new_ticket(
+                requester, NOW, number=f"IT-{n}", title=f"Problem {n}", ping_at=NOW, poll_at=NOW
             )
             for n in range(1, count + 1)
         ]
         session.add_all(tickets)
         session.flush()
         return [ticket.id or 0 for ticket in tickets]
-
-
-@contextmanager
-def _counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split(maxsplit=1)[0])
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _history(ticket_id: int, note: str) -> dict[str, Any]:
@@ -86,11 +58,11 @@ def test_held_changes_go_out_in_one_statement_per_shape(engine: Engine) -> None:
         writes.set(tickets[3], ping_at=None, poll_at=None)
         writes.add_event(_history(ids[0], "resolution target missed"))
         writes.add_event(_history(ids[1], "resolution target missed"))
-        with _counting(engine) as nothing_yet:
+        with counting_statements(engine) as nothing_yet:
             session.flush()
-        with _counting(engine) as written:
+        with counting_statements(engine) as written:
             writes.write()
-        with _counting(engine) as again:
+        with counting_statements(engine) as again:
             writes.write()
 
     assert nothing_yet == []

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
 from storage.database import unit_of_work
-from storage.models import Person, Ticket, TicketEvent
+from storage.models import Ticket, TicketEvent
 from storage.recordsets import as_documents, insert_rows, update_from_json
-from storage.stores import PersonStore
+from tests.storage.shared import add_requester, new_ticket
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 EVENTS: Table = TicketEvent.__table__  # type: ignore[attr-defined]
@@ -20,21 +20,9 @@ TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
 
 
 def _ticket(engine: Engine) -> int:
+    requester = add_requester(engine, NOW)
     with unit_of_work(engine) as session:
-        alex = PersonStore(session).add(
-            Person(email="alex@example.com", name="Alex", created_at=NOW, updated_at=NOW)
-        )
-        ticket = Ticket(
-            number="IT-1",
-            requester_id=alex.id or 0,
-            title="VPN drops",
-            impact="just_me",
-            urgency="annoying",
-            priority="P4",
-            status="new",
-            created_at=NOW,
-            updated_at=NOW,
-        )
+        ticket = new_ticket(requester, NOW, number="IT-1")
         session.add(ticket)
         session.flush()
         return ticket.id or 0

@@ -2,63 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.database import unit_of_work
-from storage.models import TIMERS, Person, Ticket, TicketEvent
-from storage.stores import PersonStore, TicketStore, _due
+from storage.models import TIMERS, Ticket, TicketEvent
+from storage.stores import TicketStore, _due
+from tests.storage.shared import add_requester, counting_statements, new_ticket
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 
 
 def _requester(engine: Engine) -> int:
-    with unit_of_work(engine) as session:
-        alex = PersonStore(session).add(
-            Person(email="alex@example.com", name="Alex", created_at=NOW, updated_at=NOW)
-        )
-        return alex.id or 0
+    return add_requester(engine, NOW)
 
 
 def _ticket(requester_id: int, title: str = "VPN drops") -> Ticket:
-    return Ticket(
-        requester_id=requester_id,
-        title=title,
-        impact="just_me",
-        urgency="annoying",
-        priority="P4",
-        status="new",
-        created_at=NOW,
-        updated_at=NOW,
-        ping_at=NOW,
-    )
-
-
-@contextmanager
-def _counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split(maxsplit=1)[0])
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    return new_ticket(requester_id, NOW, title=title, ping_at=NOW)
 
 
 def test_a_new_ticket_is_written_with_its_number_in_one_insert(engine: Engine) -> None:
     requester = _requester(engine)
 
-    with _counting(engine) as statements, unit_of_work(engine) as session:
+    with counting_statements(engine) as statements, unit_of_work(engine) as session:
         ticket = TicketStore(session).add(_ticket(requester), "IT")
         assert statements == ["INSERT"]
         assert inspect(ticket).persistent
