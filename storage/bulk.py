@@ -1,10 +1,10 @@
-"""Changes a sweep makes to many tickets at once, written as one statement per shape of change.
+"""Changes a sweep makes to many tickets at once, one statement per shape of change.
 
-A sweep moves the timers of thousands of tickets and adds a history row to some of them. Left
-to the session's unit of work, every ticket would be a model object inspected attribute by
-attribute at the flush, and every history row a model object inserted alone on SQLite to
-learn its id. Here the sweep reads its due tickets as plain rows, says what changes, and the
-changes go out in one executemany per set of columns.
+A sweep moves the timers of thousands of tickets and adds a history row to some of
+them. Left to the session's unit of work, every ticket would be a model object
+inspected attribute by attribute at the flush, and every history row a model object
+inserted alone on SQLite to learn its id. Here the sweep reads its due tickets as plain
+rows, says what changes, and the changes go out in one statement per set of columns.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class TicketWrites:
         self._events.append(row)
 
     def write(self) -> None:
-        """Send the held changes: one UPDATE per set of changed columns, one INSERT of events."""
+        """Send the held changes: an UPDATE per set of columns, one INSERT of events."""
         connection = self.session.connection()
         on_postgresql = connection.dialect.name == "postgresql"
         key = "id" if on_postgresql else _TICKET
@@ -61,8 +61,8 @@ class TicketWrites:
             shapes[tuple(sorted(values))].append({key: ticket_id, **values})
         for columns, rows in shapes.items():
             if on_postgresql:
-                statement = update_from_json(_TICKETS, columns)
-                connection.execute(statement, as_documents(_TICKETS, ("id", *columns), rows))
+                documents = as_documents(_TICKETS, ("id", *columns), rows)
+                connection.execute(update_from_json(_TICKETS, columns), documents)
             else:
                 connection.execute(_UPDATE_BY_ID, rows)
         insert_rows(connection, _EVENTS, self._events)

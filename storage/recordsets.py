@@ -1,12 +1,12 @@
-"""Many rows sent to PostgreSQL as one JSON document, and read back as rows by the server.
+"""Many rows sent to PostgreSQL as one JSON document, turned back into rows by the server.
 
-An executemany of N rows costs PostgreSQL N executions of its statement and the driver N
-rounds of parameter handling, and arrays of text cost the driver an escape per value. The same
-rows as one JSON document are one parameter, made by the json module's C encoder, that
-`json_to_recordset` turns back into typed rows: for 10,000 tickets' timers or 20,000 outbox
-rows that is most of the write. SQLite, which executes in process, keeps the executemany.
+An executemany of N rows costs the server N executions and the driver N rounds of
+parameter handling; arrays of text cost the driver an escape per value. The same rows
+as one JSON document are one parameter, made by the json module's C encoder, that
+`json_to_recordset` turns back into typed rows: for a sweep's 10,000 timers or 20,000
+outbox rows that is most of the write. SQLite, executing in process, keeps executemany.
 
-A None in a JSON column arrives as SQL NULL here, where the executemany writes JSON null;
+A None in a JSON column arrives as SQL NULL here, where executemany writes JSON null;
 both read back as None.
 """
 
@@ -24,19 +24,23 @@ from sqlalchemy.sql.dml import Update
 
 from storage.models import UTCDateTime, stored_utc
 
+# Rows to write, each a mapping of column names to values, all with the same names.
+Rows = Sequence[Mapping[str, Any]]
+
 # The one parameter of the statements below, named apart from every column.
 _ROWS = "rows_json_"
 
 
-def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows that all have the same keys: as one document on PostgreSQL, else many."""
+def insert_rows(connection: Connection, table: Table, rows: Rows) -> None:
+    """Insert rows that all have the same keys: one document on PostgreSQL, else many."""
     if not rows:
         return
     if connection.dialect.name != "postgresql":
         connection.execute(table.insert(), rows)
         return
     columns = tuple(rows[0])
-    connection.execute(insert_from_json(table, columns), as_documents(table, columns, rows))
+    documents = as_documents(table, columns, rows)
+    connection.execute(insert_from_json(table, columns), documents)
 
 
 @cache
@@ -47,19 +51,19 @@ def insert_from_json(table: Table, columns: tuple[str, ...]) -> Insert:
 
 @cache
 def update_from_json(table: Table, columns: tuple[str, ...]) -> Update:
-    """An UPDATE of the columns, each row naming its ticket by id, from `as_json`'s rows."""
+    """An UPDATE of the columns of the rows `as_documents` gives, each naming its id."""
     new = _recordset(table, ("id", *columns)).subquery("new")
     values = {name: new.c[name] for name in columns}
     return update(table).where(table.c.id == new.c.id).values(values)
 
 
 def as_documents(
-    table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+    table: Table, columns: Sequence[str], rows: Rows
 ) -> dict[str, list[dict[str, Any]]]:
-    """The parameter of the statements above: the rows' columns, sent as one JSON array.
+    """The parameter of the statements above: the rows' columns, as one JSON array.
 
-    Times are written as the naive UTC text the columns hold; a naive time is refused, as the
-    columns refuse it.
+    Times are written as the naive UTC text the columns hold; a naive time is refused,
+    as the columns refuse it.
     """
     times = [name for name in columns if isinstance(table.c[name].type, UTCDateTime)]
     if not times:
@@ -88,6 +92,6 @@ def _recordset(table: Table, columns: Sequence[str]) -> Select[Any]:
 
 
 def _stored_type(table: Table, name: str) -> Any:
-    """The column's type as the database stores it, so no bind or result processing applies."""
+    """The column's type as stored, so that no bind or result processing applies."""
     kind = table.c[name].type
     return kind.impl if isinstance(kind, UTCDateTime) else kind

@@ -1,4 +1,4 @@
-"""What the storage tests share: a requester, a ticket to write, and the statements sent."""
+"""What the storage tests share: a requester, a new ticket, the statements sent."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def add_requester(engine: Engine, at: datetime) -> int:
 
 
 def new_ticket(requester_id: int, at: datetime, **values: Any) -> Ticket:
-    """A new P4 ticket of the requester's, not yet written; `values` override its columns."""
+    """A new P4 ticket, not yet written; `values` override its columns."""
     columns: dict[str, Any] = {
         "requester_id": requester_id,
         "title": "VPN drops",
@@ -41,7 +41,7 @@ def new_ticket(requester_id: int, at: datetime, **values: Any) -> Ticket:
 
 @contextmanager
 def counting_statements(engine: Engine) -> Iterator[list[str]]:
-    """Collect the first word of each statement sent through the engine in the block."""
+    """Collect the first word of each statement the engine sends in the block."""
     statements: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -57,11 +57,14 @@ def test_rows_come_back_as_they_were_given(engine: Engine) -> None:
         insert_rows(session.connection(), EVENTS, rows)
 
     with unit_of_work(engine) as session:
-        stored = session.connection().execute(select(EVENTS).order_by(EVENTS.c.id)).all()
+        by_id = select(EVENTS).order_by(EVENTS.c.id)
+        stored = session.connection().execute(by_id).all()
     assert [row.note for row in stored] == [awkward, "second", None]
-    assert [row.after for row in stored] == [{"list": [1, "two"], "text": awkward}, None, None]
+    after = {"list": [1, "two"], "text": awkward}
+    assert [row.after for row in stored] == [after, None, None]
     assert [row.before for row in stored] == [None, ["a", "b"], None]
-    assert [row.at for row in stored] == [NOW, datetime(2026, 12, 4, 9, 30, tzinfo=UTC), NOW]
+    # 04:30 at UTC-5 is NOW's 09:30 UTC.
+    assert [row.at for row in stored] == [NOW, NOW, NOW]
     assert [row.public for row in stored] == [True, False, True]
 
 
@@ -81,7 +84,7 @@ def test_a_time_without_a_zone_is_refused(engine: Engine) -> None:
         insert_rows(session.connection(), EVENTS, [naive])
 
 
-def test_an_update_from_a_document_changes_only_the_named_tickets(engine: Engine) -> None:
+def test_an_update_from_a_document_sets_the_named_columns(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("the document UPDATE is PostgreSQL's; SQLite uses an executemany")
     first = _ticket(engine)
@@ -89,11 +92,11 @@ def test_an_update_from_a_document_changes_only_the_named_tickets(engine: Engine
     columns = ("ping_at", "sla_fired")
 
     with unit_of_work(engine) as session:
-        documents = as_documents(
-            TICKETS, ("id", *columns), [{"id": first, "ping_at": later, "sla_fired": ["x"]}]
-        )
+        change = {"id": first, "ping_at": later, "sla_fired": ["x"]}
+        documents = as_documents(TICKETS, ("id", *columns), [change])
         session.connection().execute(update_from_json(TICKETS, columns), documents)
 
     with unit_of_work(engine) as session:
         stored = session.connection().execute(select(TICKETS)).one()
-    assert (stored.ping_at, stored.sla_fired, stored.title) == (later, ["x"], "VPN drops")
+    assert (stored.ping_at, stored.sla_fired) == (later, ["x"])
+    assert stored.title == "VPN drops"

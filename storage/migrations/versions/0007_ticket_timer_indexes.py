@@ -15,8 +15,8 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# Every index of a row gets a new entry when a sweep moves one of its timers, so indexes that
-# no query reads, and entries for timers that are empty, made each sweep's write dearer.
+# Every index of a row gets a new entry when a sweep moves one of its timers: indexes
+# no query reads, and entries for empty timers, made each sweep's write dearer.
 _TIMERS = ("sla_check_at", "ping_at", "reminder_at", "close_at", "poll_at")
 _UNUSED = ("priority", "response_due_at", "resolution_due_at")
 
@@ -28,7 +28,11 @@ def upgrade() -> None:
         op.drop_index(f"ix_ticket_{name}", table_name="ticket")
         where = sa.text(f"{name} IS NOT NULL")
         op.create_index(
-            f"ix_ticket_{name}", "ticket", [name], postgresql_where=where, sqlite_where=where
+            f"ix_ticket_{name}",
+            "ticket",
+            [name],
+            postgresql_where=where,
+            sqlite_where=where,
         )
 
 
